@@ -7,6 +7,7 @@ API degrades and recovers), and is removed on close. `./scripts/test` installs t
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pwd
 import secrets
@@ -72,19 +73,34 @@ class LocalPostgres:
         if os.geteuid() == 0:
             entry = pwd.getpwnam(PG_SYSTEM_USER)
             os.chown(pwfile, entry.pw_uid, entry.pw_gid)
-        self._run([str(PG_BIN / "initdb"), "-D", str(self.datadir), "-U", self.user,
-                   f"--pwfile={pwfile}", "--auth=scram-sha-256", "-E", "UTF8", "--no-sync"])
+        self._run(
+            [
+                str(PG_BIN / "initdb"),
+                "-D",
+                str(self.datadir),
+                "-U",
+                self.user,
+                f"--pwfile={pwfile}",
+                "--auth=scram-sha-256",
+                "-E",
+                "UTF8",
+                "--no-sync",
+            ]
+        )
         pwfile.unlink()
         with (self.datadir / "postgresql.conf").open("a") as conf:
-            conf.write(f"listen_addresses = '127.0.0.1'\nport = {self.port}\n"
-                       f"unix_socket_directories = '{self._root}'\nfsync = off\n"
-                       "synchronous_commit = off\nfull_page_writes = off\nmax_connections = 300\n")
+            conf.write(
+                f"listen_addresses = '127.0.0.1'\nport = {self.port}\n"
+                f"unix_socket_directories = '{self._root}'\nfsync = off\n"
+                "synchronous_commit = off\nfull_page_writes = off\nmax_connections = 300\n"
+            )
         self.start()
         self.execute(f"CREATE DATABASE {self.database}")
 
     def start(self) -> None:
-        self._run([str(PG_BIN / "pg_ctl"), "-D", str(self.datadir), "-l", str(self._log),
-                   "-w", "-t", "30", "start"])
+        self._run(
+            [str(PG_BIN / "pg_ctl"), "-D", str(self.datadir), "-l", str(self._log), "-w", "-t", "30", "start"]
+        )
         wait_for_port(self.port)
 
     def stop(self) -> None:
@@ -93,17 +109,32 @@ class LocalPostgres:
     def execute(self, sql: str, database: str = "postgres") -> str:
         """Runs SQL with psql over TCP and returns its unaligned output."""
         result = subprocess.run(
-            [str(PG_BIN / "psql"), "-h", "127.0.0.1", "-p", str(self.port), "-U", self.user,
-             "-d", database, "-v", "ON_ERROR_STOP=1", "-At", "-c", sql],
-            check=True, capture_output=True, text=True, env={**os.environ, "PGPASSWORD": self.password},
+            [
+                str(PG_BIN / "psql"),
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(self.port),
+                "-U",
+                self.user,
+                "-d",
+                database,
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-At",
+                "-c",
+                sql,
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
+            env={**os.environ, "PGPASSWORD": self.password},
         )
         return result.stdout.strip()
 
     def close(self) -> None:
-        try:
+        with contextlib.suppress(subprocess.CalledProcessError):  # already stopped
             self.stop()
-        except subprocess.CalledProcessError:
-            pass  # already stopped
         shutil.rmtree(self._root, ignore_errors=True)
 
     def __enter__(self) -> LocalPostgres:
@@ -129,10 +160,23 @@ class LocalRedis:
     def start(self) -> None:
         log = (self._root / "redis.log").open("ab")
         self._proc = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
-             "--requirepass", self.password, "--save", "", "--appendonly", "no",
-             "--dir", str(self._root)],
-            stdout=log, stderr=subprocess.STDOUT,
+            [
+                "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--requirepass",
+                self.password,
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self._root),
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
         wait_for_port(self.port)
 

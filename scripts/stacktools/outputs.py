@@ -34,7 +34,10 @@ def load_outputs(stack: str) -> dict[str, Any]:
     if shutil.which("pulumi"):
         result = subprocess.run(
             ["pulumi", "stack", "output", "--json", "--show-secrets", "--stack", stack],
-            cwd=ROOT, capture_output=True, text=True, check=False,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=False,
         )
         if result.returncode == 0:
             cli: dict[str, Any] = json.loads(result.stdout)
