@@ -53,7 +53,8 @@ ensure_apt() {
 ensure_venv() {
   local stamp="$PG_VENV/.requirements.sha256" want
   want=$(cat "$PG_ROOT/requirements-dev.txt" "$PG_ROOT"/services/api/requirements*.txt \
-    "$PG_ROOT"/infra/requirements.txt "$PG_ROOT"/load/requirements.txt 2>/dev/null | sha256sum | cut -d' ' -f1)
+    "$PG_ROOT"/infra/requirements.txt "$PG_ROOT"/load/requirements.txt \
+    "$PG_ROOT"/scripts/stacktools/offline/requirements.txt 2>/dev/null | sha256sum | cut -d' ' -f1)
   if [ -x "$PG_VENV/bin/python" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then
     export PATH="$PG_VENV/bin:$PATH"
     return 0
