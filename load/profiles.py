@@ -1,0 +1,102 @@
+"""Load profiles as stage tables: how many users, at what spawn rate, for how long.
+
+Each profile is pure data, so the shape that drives Locust (`load.shape`) and the unit tests read
+the same table. Offered load is `users x per_user_rps` because every user paces itself with
+`constant_throughput(per_user_rps)`; that keeps a step ramp meaningful (each step offers a known
+request rate) instead of every user hammering as fast as the generator can loop.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Stage:
+    duration_s: float
+    users: int
+    spawn_rate: float
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    description: str
+    stages: tuple[Stage, ...]
+    per_user_rps: float
+    # stress: stop at the first step that breaks the SLO, and judge the knee instead of the total.
+    step_ramp: bool = False
+
+    @property
+    def duration_s(self) -> float:
+        return sum(stage.duration_s for stage in self.stages)
+
+    def stage_at(self, run_time_s: float) -> tuple[int, Stage] | None:
+        """The (index, stage) active at `run_time_s`, or None once the table is exhausted."""
+        elapsed = 0.0
+        for index, stage in enumerate(self.stages):
+            elapsed += stage.duration_s
+            if run_time_s < elapsed:
+                return index, stage
+        return None
+
+    def stage_windows(self) -> list[tuple[float, float]]:
+        """(start, end) of every stage in seconds from the start of the run."""
+        windows, start = [], 0.0
+        for stage in self.stages:
+            windows.append((start, start + stage.duration_s))
+            start += stage.duration_s
+        return windows
+
+
+def _steps(users: list[int], step_s: float, spawn_rate: float) -> tuple[Stage, ...]:
+    return tuple(Stage(step_s, count, spawn_rate) for count in users)
+
+
+PROFILES: dict[str, Profile] = {
+    profile.name: profile
+    for profile in (
+        Profile(
+            "smoke",
+            "a few users for 20 s: does every route answer correctly?",
+            (Stage(20, 5, 5),),
+            per_user_rps=4,
+        ),
+        Profile(
+            "baseline",
+            "steady load for 2 minutes, comparable run to run",
+            (Stage(15, 50, 10), Stage(105, 50, 10)),
+            per_user_rps=4,
+        ),
+        Profile(
+            "stress",
+            "20 s steps of +~200 rps offered until the SLO breaks; reports the knee",
+            _steps([50, 100, 200, 300, 400, 500, 600, 800, 1000, 1200], 20, 100),
+            per_user_rps=4,
+            step_ramp=True,
+        ),
+        Profile(
+            "spike",
+            "steady, then a sudden 5x burst, then back: does it recover?",
+            (Stage(30, 40, 20), Stage(30, 200, 200), Stage(30, 40, 200)),
+            per_user_rps=4,
+        ),
+        Profile(
+            "soak",
+            "moderate load for 1 hour; watch the replicas' memory",
+            (Stage(60, 100, 10), Stage(3540, 100, 10)),
+            per_user_rps=2,
+        ),
+    )
+}
+
+
+class UnknownProfileError(ValueError):
+    pass
+
+
+def get_profile(name: str) -> Profile:
+    try:
+        return PROFILES[name]
+    except KeyError:
+        raise UnknownProfileError(f"unknown load profile {name!r}; allowed: {', '.join(PROFILES)}") from None
