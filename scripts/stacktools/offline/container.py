@@ -174,6 +174,8 @@ def create_container(client: docker.DockerClient, name: str, inputs: Inputs) -> 
         capabilities.done()
     if inputs.get("memory"):
         kwargs["mem_limit"] = f"{inputs.get('memory')}m"  # the provider takes megabytes
+    if inputs.get("cpus"):
+        kwargs["nano_cpus"] = int(float(inputs.get("cpus")) * 1e9)
     if inputs.get("shmSize"):
         kwargs["shm_size"] = f"{inputs.get('shmSize')}m"
     if first is not None:
@@ -203,7 +205,9 @@ def create_container(client: docker.DockerClient, name: str, inputs: Inputs) -> 
         if kwargs["read_only"]:
             container.remove(force=True)
             # The Docker API refuses copies into a read-only rootfs, under the real provider too.
-            raise ValueError(f"container {name}: uploads need a writable rootfs; drop readOnly or mount the files")
+            raise ValueError(
+                f"container {name}: uploads need a writable rootfs; drop readOnly or mount the files"
+            )
         container.put_archive("/", archive)
     for extra in networks[1:]:
         client.networks.get(extra.require("name")).connect(

@@ -97,12 +97,11 @@ def build_image(
     platform: str | None,
 ) -> str:
     """Builds `tag` with the engine's layer cache and returns the image id."""
-    before = _image_id(client, tag)
     context_dir = Path(context)
     if not context_dir.is_dir():
         raise ValueError(f"image {tag}: build context '{context}' is not a directory")
     try:
-        image, _ = client.images.build(
+        image, log = client.images.build(
             path=str(context_dir),
             dockerfile=dockerfile,
             tag=tag,
@@ -117,7 +116,9 @@ def build_image(
     except BuildError as exc:
         tail = "".join(str(line.get("stream", line.get("error", ""))) for line in list(exc.build_log)[-15:])
         raise RuntimeError(f"building image {tag} from {context} failed: {exc.msg}\n{tail}") from exc
-    tally.record(tag, reused=before == image.id)
+    # The classic builder runs a container for every step it cannot take from the layer cache.
+    ran_steps = any("Running in" in str(line.get("stream", "")) for line in log)
+    tally.record(tag, reused=not ran_steps)
     return str(image.id)
 
 

@@ -1,0 +1,160 @@
+"""The offline provisioner against a small fixture program that uses every type it implements."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Iterator
+
+import docker
+import pytest
+from stacktools.localservers import free_port
+from stacktools.offline.teardown import leftovers
+from stacktools.outputs import load_outputs
+
+from tests.e2e.offline_helpers import FIXTURE_PROGRAM, run_offline
+
+pytestmark = [pytest.mark.docker, pytest.mark.slow]
+
+
+def _stack() -> str:
+    return f"e2e-fx-{secrets.token_hex(3)}"
+
+
+@pytest.fixture(scope="module")
+def client() -> docker.DockerClient:
+    return docker.from_env()
+
+
+@pytest.fixture(scope="module")
+def fixture_stack(client: docker.DockerClient) -> Iterator[tuple[str, int, dict[str, object]]]:
+    stack, port = _stack(), free_port()
+    result = run_offline(
+        "up",
+        "--stack",
+        stack,
+        "--config-from",
+        "base",
+        "--config",
+        f"port={port}",
+        "--program",
+        str(FIXTURE_PROGRAM),
+    )
+    try:
+        assert result.returncode == 0, result.stderr
+        yield stack, port, json.loads(result.stdout.splitlines()[-1])
+    finally:
+        run_offline("down", "--stack", stack)
+
+
+def test_up_reports_one_json_line(fixture_stack: tuple[str, int, dict[str, object]]) -> None:
+    stack, _, summary = fixture_stack
+    assert summary["engine"] == "offline"
+    assert summary["stack"] == stack
+    assert isinstance(summary["secondsToHealthy"], float)
+    assert summary["imagesBuilt"] + summary["imagesReused"] == 2  # type: ignore[operator]
+
+
+def test_container_is_created_as_declared(
+    client: docker.DockerClient, fixture_stack: tuple[str, int, dict[str, object]]
+) -> None:
+    stack, port, _ = fixture_stack
+    attrs = client.containers.get(f"{stack}-app").attrs
+    assert attrs["State"]["Health"]["Status"] == "healthy"
+    assert attrs["HostConfig"]["PortBindings"] == {
+        "8080/tcp": [{"HostIp": "127.0.0.1", "HostPort": str(port)}]
+    }
+    assert attrs["HostConfig"]["RestartPolicy"]["Name"] == "unless-stopped"
+    assert attrs["HostConfig"]["Memory"] == 64 * 1024 * 1024
+    assert attrs["HostConfig"]["Tmpfs"] == {"/tmp": "rw,size=1m"}
+    assert attrs["Config"]["User"] == "1000"
+    assert attrs["Config"]["Labels"]["proving-ground.role"] == "app"
+    assert "app" in attrs["NetworkSettings"]["Networks"][f"{stack}-backend"]["Aliases"]
+    assert list(attrs["NetworkSettings"]["Networks"]) == [f"{stack}-backend"]
+    assert [m["Name"] for m in attrs["Mounts"] if m["Type"] == "volume"] == [f"{stack}-app-data"]
+
+
+def test_secrets_and_dependent_outputs_resolve(
+    client: docker.DockerClient, fixture_stack: tuple[str, int, dict[str, object]]
+) -> None:
+    stack, _, _ = fixture_stack
+    outputs = load_outputs(stack)
+    app = client.containers.get(str(outputs["appContainer"]))
+    assert f"APP_PASSWORD={outputs['password']}" in app.attrs["Config"]["Env"]
+    assert len(str(outputs["password"])) == 24
+    uploaded = app.exec_run(["cat", "/srv/ready"]).output.decode()
+    assert uploaded == outputs["certPem"]
+    assert uploaded.startswith("-----BEGIN CERTIFICATE-----")
+
+
+def test_auto_named_container_without_wait_is_healthy_too(
+    client: docker.DockerClient, fixture_stack: tuple[str, int, dict[str, object]]
+) -> None:
+    stack, _, _ = fixture_stack
+    worker = client.containers.get(str(load_outputs(stack)["workerContainer"]))
+    assert str(worker.name).startswith("worker-")
+    assert worker.attrs["State"]["Health"]["Status"] == "healthy"
+    assert worker.attrs["HostConfig"]["ReadonlyRootfs"] is True
+
+
+def test_unhealthy_container_fails_with_its_logs_and_nothing_is_left(client: docker.DockerClient) -> None:
+    stack = _stack()
+    result = run_offline(
+        "up",
+        "--stack",
+        stack,
+        "--config-from",
+        "base",
+        "--config",
+        f"port={free_port()}",
+        "--config",
+        "failing=true",
+        "--program",
+        str(FIXTURE_PROGRAM),
+    )
+    assert result.returncode == 1
+    assert f"container {stack}-broken is unhealthy" in result.stderr
+    assert "about to fail" in result.stderr  # the container's last log lines
+    assert not leftovers(client, stack)
+
+
+def test_unimplemented_input_field_is_an_error_naming_it(client: docker.DockerClient) -> None:
+    stack = _stack()
+    result = run_offline(
+        "up",
+        "--stack",
+        stack,
+        "--config-from",
+        "base",
+        "--config",
+        f"port={free_port()}",
+        "--config",
+        "unsupported=true",
+        "--program",
+        str(FIXTURE_PROGRAM),
+    )
+    assert result.returncode == 1
+    assert "input field(s) privileged not implemented by the offline provisioner" in result.stderr
+    assert not leftovers(client, stack)
+
+
+def test_down_removes_everything_labelled(client: docker.DockerClient) -> None:
+    stack = _stack()
+    up = run_offline(
+        "up",
+        "--stack",
+        stack,
+        "--config-from",
+        "base",
+        "--config",
+        f"port={free_port()}",
+        "--program",
+        str(FIXTURE_PROGRAM),
+    )
+    assert up.returncode == 0, up.stderr
+    assert leftovers(client, stack)
+    down = run_offline("down", "--stack", stack)
+    assert down.returncode == 0, down.stderr
+    assert not leftovers(client, stack)
+    with pytest.raises(Exception, match="no"):
+        load_outputs(stack)
