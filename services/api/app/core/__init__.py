@@ -1,0 +1,1 @@
+"""Cross-cutting pieces: settings, logging, database, Redis, rate limiting, metrics, errors."""

@@ -1,0 +1,46 @@
+"""Cache-aside for product documents: JSON bytes in Redis with a TTL, dropped on every write.
+
+Reads come through RateLimiter.check (one round trip with the limit); misses fill, writes delete.
+A Redis failure never fails the request: the cache is an optimisation.
+"""
+
+from __future__ import annotations
+
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+from app.core.logs import get_logger
+from app.core.metrics import CACHE_REQUESTS
+
+log = get_logger(__name__)
+
+
+def product_key(product_id: int) -> str:
+    return f"product:{product_id}"
+
+
+class ProductCache:
+    def __init__(self, redis: Redis, ttl_seconds: int) -> None:
+        self._redis = redis
+        self._ttl = ttl_seconds
+
+    @staticmethod
+    def record(hit: bool) -> None:
+        CACHE_REQUESTS.labels(cache="product", result="hit" if hit else "miss").inc()
+
+    async def fill(self, product_id: int, document: bytes) -> None:
+        try:
+            await self._redis.set(product_key(product_id), document, ex=self._ttl)
+        except (RedisError, OSError) as error:
+            log.warning("cache fill failed", product_id=product_id, error=type(error).__name__)
+
+    async def invalidate(self, *product_ids: int) -> None:
+        if not product_ids:
+            return
+        try:
+            await self._redis.delete(*(product_key(pid) for pid in product_ids))
+        except (RedisError, OSError) as error:
+            # The TTL bounds how long a stale document can be served after this.
+            log.warning(
+                "cache invalidation failed", product_ids=list(product_ids), error=type(error).__name__
+            )

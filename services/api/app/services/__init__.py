@@ -1,0 +1,1 @@
+"""Domain logic over SQLAlchemy Core: products and orders."""
