@@ -1,0 +1,73 @@
+"""What the suite knows about the stack under test: its outputs, and the containers they name."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+from urllib.parse import urlsplit
+
+import docker
+import pytest
+import testinfra
+from stacktools.outputs import load_outputs, offline_outputs_path
+
+STACK_ENV = "PG_STACK"
+
+
+def chosen_stack(config: pytest.Config) -> str | None:
+    """`--stack NAME` or $PG_STACK; None when neither says which stack to check."""
+    option = config.getoption("stack", default=None)
+    return str(option) if option else os.environ.get(STACK_ENV)
+
+
+@dataclass(frozen=True)
+class StackUnderTest:
+    name: str
+    outputs: dict[str, Any]
+
+    @classmethod
+    def load(cls, name: str) -> StackUnderTest:
+        return cls(name, load_outputs(name))
+
+    @cached_property
+    def containers(self) -> dict[str, str]:
+        """container name -> role, API replicas included."""
+        result: dict[str, str] = {}
+        for role, names in self.outputs["containers"].items():
+            for name in names if isinstance(names, list) else [names]:
+                result[name] = role
+        return result
+
+    @cached_property
+    def config(self) -> dict[str, str] | None:
+        """The effective config (project prefix dropped) when the offline provisioner recorded it."""
+        path = offline_outputs_path(self.name).with_name("config.json")
+        if not path.is_file():
+            return None
+        return {key.split(":", 1)[-1]: value for key, value in json.loads(path.read_text()).items()}
+
+    def names(self, role: str) -> list[str]:
+        return [name for name, r in self.containers.items() if r == role]
+
+    def secret_values(self) -> dict[str, str]:
+        return {
+            key: str(self.outputs[key])
+            for key in ("postgresPassword", "redisPassword", "grafanaAdminPassword", "apiKey")
+            if self.outputs.get(key)
+        }
+
+    def published_port(self, url_key: str) -> int:
+        port = urlsplit(str(self.outputs[url_key])).port
+        assert port is not None, f"{url_key} has no port: {self.outputs[url_key]}"
+        return port
+
+
+def engine() -> docker.DockerClient:
+    return docker.from_env()
+
+
+def host(container: str) -> testinfra.host.Host:
+    return testinfra.get_host(f"docker://{container}")

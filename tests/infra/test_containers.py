@@ -1,0 +1,96 @@
+"""Every container: running and healthy, restarts on failure, not root, publishes only what it should."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from tests.infra.stack import StackUnderTest, engine, host
+
+# nginx's master process binds the ports as root and drops to an unprivileged user for workers.
+ROOT_MASTER_ROLES = {"lb"}
+# role -> outputs key of the URL its published port serves; the LB is checked on its own.
+PUBLISHED_URL = {"prometheus": "prometheusUrl", "alertmanager": "alertmanagerUrl", "grafana": "grafanaUrl"}
+# Which roles may hold which secret in their environment (by outputs key).
+SECRET_HOLDERS = {
+    "postgresPassword": {"postgres", "api", "postgres-exporter"},
+    "redisPassword": {"redis", "api", "redis-exporter"},
+    "grafanaAdminPassword": {"grafana"},
+    "apiKey": set(),  # the API gets only its SHA-256
+}
+
+
+def _uid(status: str) -> int:
+    return int(next(line for line in status.splitlines() if line.startswith("Uid:")).split()[1])
+
+
+def test_running_and_healthy(container: str) -> None:
+    state = engine().containers.get(container).attrs["State"]
+    assert state["Status"] == "running", f"{container} is {state['Status']}"
+    assert (state.get("Health") or {}).get("Status") == "healthy", (
+        f"{container} health: {state.get('Health')}"
+    )
+
+
+def test_restarts_when_it_dies(container: str) -> None:
+    policy = engine().containers.get(container).attrs["HostConfig"]["RestartPolicy"]["Name"]
+    assert policy in ("unless-stopped", "always"), f"{container} restart policy is '{policy}'"
+
+
+def test_runs_as_non_root(stack: StackUnderTest, container: str) -> None:
+    target = host(container)
+    if stack.containers[container] in ROOT_MASTER_ROLES:
+        workers = target.check_output(
+            "for p in /proc/[0-9]*; do case \"$(tr '\\0' ' ' < $p/cmdline 2>/dev/null)\" in "
+            "*'worker process'*) grep '^Uid:' $p/status;; esac; done"
+        )
+        uids = [int(line.split()[1]) for line in workers.splitlines()]
+        assert uids, f"{container}: no nginx worker processes"
+        assert 0 not in uids, f"{container}: nginx workers run as root"
+    else:
+        assert _uid(target.file("/proc/1/status").content_string) != 0, f"{container}: PID 1 runs as root"
+
+
+def test_publishes_only_expected_ports(stack: StackUnderTest, container: str) -> None:
+    role = stack.containers[container]
+    bindings = engine().containers.get(container).attrs["HostConfig"]["PortBindings"] or {}
+    published = sorted((b["HostIp"], int(b["HostPort"])) for items in bindings.values() for b in items or [])
+    if role == "lb":
+        lb_port = stack.published_port("lbUrl")
+        assert lb_port in [port for _, port in published], f"lbUrl port {lb_port} not published: {published}"
+        assert len(published) <= 2, f"the LB publishes more than HTTP and HTTPS: {published}"
+        bind = stack.config.get("lbBindAddress", "127.0.0.1") if stack.config is not None else None
+        assert bind is None or {ip for ip, _ in published} == {bind}, f"LB bound on {published}, want {bind}"
+    elif role in PUBLISHED_URL and stack.outputs.get(PUBLISHED_URL[role]):
+        assert published == [("127.0.0.1", stack.published_port(PUBLISHED_URL[role]))]
+    else:
+        assert published == [], f"{container} ({role}) publishes {published}"
+
+
+def test_secrets_stay_out_of_other_environments(stack: StackUnderTest, container: str) -> None:
+    role = stack.containers[container]
+    env = "\n".join(engine().containers.get(container).attrs["Config"]["Env"] or [])
+    leaked = [
+        key
+        for key, value in stack.secret_values().items()
+        if role not in SECRET_HOLDERS.get(key, set()) and (value in env or quote(value, safe="") in env)
+    ]
+    assert not leaked, f"{container} ({role}) has {', '.join(leaked)} in its environment"
+
+
+def test_runs_the_declared_number_of_replicas(stack: StackUnderTest) -> None:
+    running = engine().containers.list(
+        filters={
+            "label": [f"proving-ground.stack={stack.name}", "proving-ground.role=api"],
+            "status": "running",
+        }
+    )
+    assert len(running) == stack.outputs["replicas"], (
+        f"{len(running)} API replicas run, the stack declares {stack.outputs['replicas']}"
+    )
+
+
+def test_volumes_exist(stack: StackUnderTest) -> None:
+    client = engine()
+    for role, name in stack.outputs["volumes"].items():
+        labels = client.volumes.get(name).attrs.get("Labels") or {}
+        assert labels.get("proving-ground.stack") == stack.name, f"volume {name} ({role}) labels: {labels}"
