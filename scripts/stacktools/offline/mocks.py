@@ -73,7 +73,8 @@ class OfflineMocks(pulumi.runtime.Mocks):
         try:
             resource_id, outputs = handler(args.name, Inputs(args.inputs, f"{args.typ} '{args.name}'"))
         except BaseException as exc:
-            self.console.print(f"[red]✗[/] {_short(args.typ)} {args.name}: {exc}")
+            first_line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            self.console.print(f"[red]✗[/] {_short(args.typ)} {args.name}: {first_line}")
             raise self._fail(exc) from None
         finally:
             with self._idle:

@@ -11,8 +11,12 @@ from rich.console import Console
 
 from ..outputs import load_outputs
 
-URL_KEYS = {"lbUrl": "load balancer", "prometheusUrl": "Prometheus", "alertmanagerUrl": "Alertmanager",
-            "grafanaUrl": "Grafana"}
+URL_KEYS = {
+    "lbUrl": "load balancer",
+    "prometheusUrl": "Prometheus",
+    "alertmanagerUrl": "Alertmanager",
+    "grafanaUrl": "Grafana",
+}
 
 
 def next_steps(stack: str) -> str:

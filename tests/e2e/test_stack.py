@@ -1,0 +1,133 @@
+"""The whole stack, as CI proves it: up -> testinfra green -> break it (the suite must notice) -> load
+smoke -> down, leaving nothing behind. Tests run in file order and share one throw-away stack."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import subprocess
+import sys
+from collections.abc import Iterator
+
+import docker
+import pytest
+from stacktools.localservers import free_port
+from stacktools.offline.container import wait_healthy
+from stacktools.offline.teardown import leftovers
+from stacktools.outputs import offline_outputs_path
+
+from tests.e2e.offline_helpers import ROOT, run_script
+
+pytestmark = [pytest.mark.docker, pytest.mark.slow]
+
+PORT_KEYS = ("lbHttpPort", "lbHttpsPort", "prometheusPort", "alertmanagerPort", "grafanaPort")
+# The break-it runs skip the monitoring module: its scrape grace period only slows them down.
+NOT_MONITORING = "not test_monitoring"
+
+
+def infra_suite(stack: str, *selection: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "tests/infra",
+            "--stack",
+            stack,
+            "-q",
+            "--no-header",
+            "-rfE",
+            *(["-k", " and ".join(selection)] if selection else []),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="module")
+def client() -> docker.DockerClient:
+    return docker.from_env()
+
+
+@pytest.fixture(scope="module")
+def provisioned(client: docker.DockerClient) -> Iterator[tuple[str, dict[str, object]]]:
+    name = f"e2e-{secrets.token_hex(3)}"
+    ports = [arg for key in PORT_KEYS for arg in ("--config", f"{key}={free_port()}")]
+    up = run_script("up", "--stack", name, "--config-from", "ci", *ports)
+    try:
+        assert up.returncode == 0, f"scripts/up failed:\n{up.stderr[-4000:]}"
+        yield name, json.loads(up.stdout.splitlines()[-1])
+    finally:
+        run_script("down", "--stack", name)
+
+
+@pytest.fixture
+def stack(provisioned: tuple[str, dict[str, object]]) -> str:
+    return provisioned[0]
+
+
+def test_up_reports_all_healthy(provisioned: tuple[str, dict[str, object]]) -> None:
+    name, summary = provisioned
+    assert summary["stack"] == name
+    assert summary["engine"] in ("offline", "pulumi")
+    assert float(summary["secondsToHealthy"]) > 0  # type: ignore[arg-type]
+
+
+def test_infra_suite_is_green(stack: str) -> None:
+    result = infra_suite(stack)
+    assert result.returncode == 0, result.stdout[-6000:]
+
+
+def test_suite_reports_a_stopped_replica(client: docker.DockerClient, stack: str) -> None:
+    replica = client.containers.get(f"{stack}-api-1")
+    replica.stop(timeout=5)
+    try:
+        result = infra_suite(stack, NOT_MONITORING)
+        assert result.returncode == 1
+        assert (
+            f"FAILED tests/infra/test_containers.py::test_running_and_healthy[{stack}-api-1]" in result.stdout
+        )
+        assert "1 API replicas run, the stack declares 2" in result.stdout
+    finally:
+        replica.start()
+        wait_healthy(replica, timeout=120)
+
+
+def test_suite_reports_a_replica_count_the_config_disagrees_with(stack: str) -> None:
+    """The recorded outputs say 3 replicas (as a config with replicas=3 would); 2 run."""
+    path = offline_outputs_path(stack)
+    original = path.read_text()
+    path.write_text(json.dumps({**json.loads(original), "replicas": 3}))
+    try:
+        result = infra_suite(stack, NOT_MONITORING)
+    finally:
+        path.write_text(original)
+    assert result.returncode == 1
+    assert "2 API replicas run, the stack declares 3" in result.stdout
+    assert "test_one_upstream_server_per_replica" in result.stdout
+
+
+def test_load_smoke_meets_its_slo(stack: str) -> None:
+    if not (ROOT / "scripts" / "load").is_file():
+        pytest.skip("scripts/load does not exist yet")
+    result = run_script("load", "--profile", "smoke", "--stack", stack)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+
+
+def test_suite_reports_a_stopped_redis(client: docker.DockerClient, stack: str) -> None:
+    client.containers.get(f"{stack}-redis").stop(timeout=5)
+    result = infra_suite(stack, NOT_MONITORING)
+    assert result.returncode == 1
+    assert f"FAILED tests/infra/test_containers.py::test_running_and_healthy[{stack}-redis]" in result.stdout
+    assert "test_redis_refuses_commands_without_the_password" in result.stdout
+
+
+def test_down_leaves_nothing_behind(client: docker.DockerClient, stack: str) -> None:
+    result = run_script("down", "--stack", stack)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout.splitlines()[-1])["secondsToRemove"] < 15
+    assert not leftovers(client, stack), leftovers(client, stack).describe()
+    assert not offline_outputs_path(stack).exists()
