@@ -1,0 +1,84 @@
+"""The whole stack: settings → components → outputs. `main()` is what `infra/__main__.py` runs."""
+
+from __future__ import annotations
+
+import pulumi
+
+from infra.components.api import Api, ApiArgs
+from infra.components.loadbalancer import LoadBalancer, LoadBalancerArgs
+from infra.components.monitoring import Monitoring, MonitoringArgs
+from infra.components.network import Network, NetworkArgs
+from infra.components.postgres import Postgres, PostgresArgs
+from infra.components.redis import Redis, RedisArgs
+from infra.components.secrets import password
+from infra.config import SecretOverrides, load_settings
+from infra.naming import POSTGRES_PORT, container_name, network_name
+from infra.settings import Settings
+
+
+def _grafana_password(settings: Settings, secrets: SecretOverrides) -> pulumi.Output[str] | None:
+    if not settings.grafana_enabled:
+        return None
+    return password(
+        f"{settings.stack}-grafana-admin-password", length=24, given=secrets.grafana_admin_password
+    )
+
+
+def declare(settings: Settings, secrets: SecretOverrides) -> None:
+    stack = settings.stack
+    network = Network(f"{stack}-network", NetworkArgs(stack))
+    backend, frontend = network.backend.name, network.frontend.name
+    postgres = Postgres(f"{stack}-postgres", PostgresArgs(settings, backend, secrets.postgres_password))
+    redis = Redis(f"{stack}-redis", RedisArgs(settings, backend, secrets.redis_password))
+    api = Api(
+        f"{stack}-api",
+        ApiArgs(settings, backend, postgres.host, postgres.password, redis.host, redis.password),
+        opts=pulumi.ResourceOptions(depends_on=[postgres, redis]),
+    )
+    lb = LoadBalancer(
+        f"{stack}-lb",
+        LoadBalancerArgs(
+            settings, frontend, backend, api.replicas, secrets.tls_certificate, secrets.tls_private_key
+        ),
+    )
+    grafana_password = _grafana_password(settings, secrets)
+    monitoring = Monitoring(
+        f"{stack}-monitoring",
+        MonitoringArgs(settings, frontend, backend, postgres.password, redis.password, grafana_password),
+        opts=pulumi.ResourceOptions(depends_on=[lb, postgres, redis]),
+    )
+
+    single = ["lb", "postgres", "redis", "prometheus", "alertmanager", "nginx-exporter", "postgres-exporter"]
+    single += ["redis-exporter", *(["grafana"] if monitoring.grafana else [])]
+    replicas = [replica.name for replica in api.replicas]
+    pulumi.export("stack", stack)
+    pulumi.export("imageSource", settings.image_source)
+    pulumi.export("replicas", settings.replicas)
+    pulumi.export("lbUrl", settings.lb_url)
+    pulumi.export("prometheusUrl", f"http://127.0.0.1:{settings.prometheus_port}")
+    pulumi.export("alertmanagerUrl", f"http://127.0.0.1:{settings.alertmanager_port}")
+    pulumi.export("grafanaUrl", f"http://127.0.0.1:{settings.grafana_port}" if monitoring.grafana else None)
+    pulumi.export("containers", {**{role: container_name(stack, role) for role in single}, "api": replicas})
+    pulumi.export("apiReplicas", replicas)
+    pulumi.export(
+        "networks", {"backend": network_name(stack, "backend"), "frontend": network_name(stack, "frontend")}
+    )
+    pulumi.export(
+        "volumes", {"postgres": postgres.volume_name, "redis": redis.volume_name, **monitoring.volumes}
+    )
+    pulumi.export(
+        "postgres",
+        {"user": settings.postgres_user, "database": settings.postgres_database, "host": postgres.host,
+         "port": POSTGRES_PORT},
+    )  # fmt: skip
+    pulumi.export("apiKey", pulumi.Output.secret(api.api_key))
+    pulumi.export("postgresPassword", pulumi.Output.secret(postgres.password))
+    pulumi.export("redisPassword", pulumi.Output.secret(redis.password))
+    if grafana_password is not None:
+        pulumi.export("grafanaAdminPassword", pulumi.Output.secret(grafana_password))
+
+
+def main() -> None:
+    """Validates all config first: with any error, nothing is declared."""
+    settings, secrets = load_settings()
+    declare(settings, secrets)

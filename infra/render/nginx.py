@@ -1,0 +1,50 @@
+"""nginx.conf for the load balancer, a pure function of the settings and the upstream servers."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from infra.naming import API_PORT, LB_STATUS_PORT, api_replica_names
+from infra.render.templating import render
+from infra.settings import Settings
+
+TLS_DIR = "/etc/nginx/tls"
+CONFIG_PATH = "/etc/nginx/nginx.conf"
+
+
+@dataclass(frozen=True)
+class NginxConfig:
+    upstream_servers: Sequence[str]
+    rate_limit_rps: int
+    rate_limit_burst: int
+    client_max_body_size_kib: int
+    proxy_timeout: str
+    keepalive: int
+    max_fails: int
+    fail_timeout: str
+    tls: bool
+    tls_dir: str = TLS_DIR
+    status_port: int = LB_STATUS_PORT
+
+    @classmethod
+    def from_settings(cls, settings: Settings, upstream_servers: Sequence[str] | None = None) -> NginxConfig:
+        """`upstream_servers` defaults to every API replica by container name (Docker DNS)."""
+        servers = upstream_servers or [
+            f"{name}:{API_PORT}" for name in api_replica_names(settings.stack, settings.replicas)
+        ]
+        return cls(
+            upstream_servers=servers,
+            rate_limit_rps=settings.lb_rate_limit_rps,
+            rate_limit_burst=settings.lb_rate_limit_burst,
+            client_max_body_size_kib=settings.lb_client_max_body_size,
+            proxy_timeout=settings.lb_proxy_timeout,
+            keepalive=settings.lb_upstream_keepalive,
+            max_fails=settings.lb_max_fails,
+            fail_timeout=settings.lb_fail_timeout,
+            tls=settings.tls_enabled,
+        )
+
+
+def render_nginx_conf(config: NginxConfig) -> str:
+    return render("nginx.conf.j2", c=config)

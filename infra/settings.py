@@ -1,0 +1,192 @@
+"""The typed, frozen settings model: every config key, its default and what it allows."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    HttpUrl,
+    field_validator,
+    model_validator,
+)
+from pydantic.alias_generators import to_camel
+
+TOOL_ROLES = (
+    "lb", "postgres", "redis", "prometheus", "alertmanager", "grafana",
+    "nginx-exporter", "postgres-exporter", "redis-exporter",
+)  # fmt: skip
+ToolRole = Literal[
+    "lb", "postgres", "redis", "prometheus", "alertmanager", "grafana",
+    "nginx-exporter", "postgres-exporter", "redis-exporter",
+]  # fmt: skip
+
+_SIZE = re.compile(r"^([1-9][0-9]*)([kmg])$")
+_UNIT_KIB = {"k": 1, "m": 1024, "g": 1024 * 1024}
+_IMAGE_REF = re.compile(
+    r"^(?:[a-z0-9.-]+(?::[0-9]+)?/)?[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*"
+    r"(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$"
+)
+
+
+def _size(unit_kib: int, low: str, high: str) -> BeforeValidator:
+    """Docker-style sizes ("512m", "1g") → integer units (MiB or KiB), range-checked in those sizes."""
+
+    def kib(text: str) -> int:
+        match = _SIZE.match(text.strip().lower())
+        if not match:
+            raise ValueError("must be a size like 64m or 1g (k, m, g = KiB, MiB, GiB)")
+        return int(match.group(1)) * _UNIT_KIB[match.group(2)]
+
+    def parse(value: object) -> int:
+        if not isinstance(value, str):
+            raise ValueError("must be a size string like 64m or 1g (k, m, g = KiB, MiB, GiB)")
+        if not kib(low) <= kib(value) <= kib(high):
+            raise ValueError(f"must be between {low} and {high}")
+        return kib(value) // unit_kib
+
+    return BeforeValidator(parse)
+
+
+def _size_default(text: str) -> Any:
+    """A size default written as in the stack files; `validate_default` parses it like config input."""
+    return text
+
+
+def _image_ref(value: str) -> str:
+    if not _IMAGE_REF.match(value):
+        raise ValueError("must be an image reference like name:tag or registry/name:tag@sha256:<64 hex>")
+    return value
+
+
+def pinned(ref: str) -> bool:
+    """An image is pinned by digest or by an explicit tag other than `latest`."""
+    last = ref.rsplit("/", 1)[-1]
+    return "@sha256:" in ref or (":" in last and not last.endswith(":latest"))
+
+
+def _pinned_image_ref(value: str) -> str:
+    _image_ref(value)
+    if not pinned(value):
+        raise ValueError("must be pinned: name:tag (not latest) or name@sha256:<digest>")
+    return value
+
+
+SizeMiB = Annotated[int, _size(1024, "4m", "256g")]  # container memory, as the Docker API takes it
+SizeKiB = Annotated[int, _size(1, "1k", "1g")]  # request bodies, as nginx takes them
+Duration = Annotated[str, Field(pattern=r"^[1-9][0-9]*(ms|s|m|h|d|w|y)$")]
+Port = Annotated[int, Field(ge=1024, le=65535)]
+ImageRef = Annotated[str, AfterValidator(_image_ref)]
+PinnedImageRef = Annotated[str, AfterValidator(_pinned_image_ref)]
+Identifier = Annotated[str, Field(pattern=r"^[a-z_][a-z0-9_]{0,62}$")]
+
+
+class Settings(BaseModel):
+    """One stack's settings. Field names are snake_case; config keys are their camelCase aliases."""
+
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", alias_generator=to_camel, populate_by_name=True, validate_default=True
+    )
+
+    stack: str
+    replicas: int = Field(2, ge=1, le=32)
+    image_source: Literal["registry", "build"] = "registry"
+    base_image: ImageRef = "debian:bookworm-slim"
+    api_base_image: ImageRef | None = None
+    images: dict[ToolRole, PinnedImageRef] = Field(default_factory=dict)
+    public_host: str = Field("127.0.0.1", pattern=r"^[A-Za-z0-9.-]{1,253}$")
+    lb_bind_address: str = Field("127.0.0.1", pattern=r"^(?:\d{1,3}\.){3}\d{1,3}$")
+    lb_http_port: Port = 8080
+    lb_https_port: Port = 8443
+    prometheus_port: Port = 9090
+    alertmanager_port: Port = 9093
+    grafana_port: Port = 3000
+    grafana_enabled: bool = True
+    tls_enabled: bool = False
+    tls_cert_source: Literal["self-signed", "provided"] = "self-signed"
+    tls_common_name: str = Field("localhost", pattern=r"^[A-Za-z0-9.*-]{1,253}$")
+    api_environment: Literal["development", "production"] = "development"
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    api_workers: int = Field(1, ge=1, le=16)
+    api_cpus: float = Field(1.0, ge=0.05, le=64)
+    api_memory: SizeMiB = _size_default("512m")
+    api_trusted_proxies: str = Field(
+        "10.0.0.0/8,172.16.0.0/12,192.168.0.0/16", pattern=r"^[0-9./]+(?:,[0-9./]+)*$"
+    )
+    db_pool_size: int = Field(10, ge=1, le=200)
+    rate_limit_enabled: bool = True
+    rate_limit_window_seconds: int = Field(60, ge=1, le=3600)
+    rate_limit_read_limit: int = Field(6000, ge=1, le=1_000_000)
+    rate_limit_write_limit: int = Field(600, ge=1, le=1_000_000)
+    postgres_user: Identifier = "app"
+    postgres_database: Identifier = "app"
+    postgres_memory: SizeMiB = _size_default("512m")
+    redis_memory: SizeMiB = _size_default("256m")
+    redis_maxmemory: SizeMiB = _size_default("128m")
+    redis_maxmemory_policy: Literal[
+        "allkeys-lru",
+        "allkeys-lfu",
+        "volatile-lru",
+        "volatile-lfu",
+        "allkeys-random",
+        "volatile-ttl",
+        "noeviction",
+    ] = "allkeys-lru"
+    monitoring_memory: SizeMiB = _size_default("512m")
+    exporter_memory: SizeMiB = _size_default("64m")
+    lb_memory: SizeMiB = _size_default("128m")
+    lb_rate_limit_rps: int = Field(500, ge=1, le=100_000)
+    lb_rate_limit_burst: int = Field(1000, ge=0, le=100_000)
+    lb_client_max_body_size: SizeKiB = _size_default("1m")
+    lb_proxy_timeout: Duration = "30s"
+    lb_upstream_keepalive: int = Field(32, ge=1, le=1024)
+    lb_max_fails: int = Field(3, ge=0, le=100)
+    lb_fail_timeout: Duration = "10s"
+    prometheus_retention: Duration = "15d"
+    scrape_interval: Duration = "15s"
+    alert_webhook_url: HttpUrl | None = None
+    wait_timeout_seconds: int = Field(180, ge=10, le=1800)
+
+    @field_validator("api_base_image", "alert_webhook_url", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if value == "" else value  # Pulumi.yaml's documented default for "not set"
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Settings:
+        problems = []
+        if self.image_source == "build" and self.grafana_enabled and "grafana" not in self.images:
+            problems.append(
+                "grafanaEnabled: Grafana has no Debian-built image, so with imageSource 'build' "
+                "set grafanaEnabled=false or give images.grafana (a pinned registry ref)"
+            )
+        ports = {
+            "lbHttpPort": self.lb_http_port, "prometheusPort": self.prometheus_port,
+            "alertmanagerPort": self.alertmanager_port,
+        }  # fmt: skip
+        if self.tls_enabled:
+            ports["lbHttpsPort"] = self.lb_https_port
+        if self.grafana_enabled:
+            ports["grafanaPort"] = self.grafana_port
+        for port in sorted(set(ports.values())):
+            keys = [key for key, value in ports.items() if value == port]
+            if len(keys) > 1:
+                problems.append(f"{', '.join(keys)}: each published port must differ (all are {port})")
+        if self.redis_maxmemory >= self.redis_memory:
+            problems.append(
+                f"redisMaxmemory ({self.redis_maxmemory} MiB) must be below redisMemory "
+                f"({self.redis_memory} MiB) so Redis evicts before the container is killed"
+            )
+        if problems:
+            raise ValueError("\n".join(problems))
+        return self
+
+    @property
+    def lb_url(self) -> str:
+        scheme, port = ("https", self.lb_https_port) if self.tls_enabled else ("http", self.lb_http_port)
+        return f"{scheme}://{self.public_host}:{port}"

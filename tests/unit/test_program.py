@@ -1,0 +1,213 @@
+"""The declared stack, under Pulumi mocks, for each of the dev, ci and production stack files."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from pulumi.runtime.rpc import is_rpc_secret, unwrap_rpc_secret
+
+from infra.settings import pinned
+
+STACKS = ("dev", "ci", "production")
+CONTAINER = "docker:index/container:Container"
+
+LOOPBACK = "127.0.0.1"
+ALL_INTERFACES = "0.0.0.0"  # noqa: S104 - what production's load balancer is meant to bind
+PUBLISHERS_ON_LOOPBACK = {"prometheus", "alertmanager", "grafana"}
+
+
+def plain_strings(value: Any) -> Iterator[str]:
+    """Every string in `value` that is NOT inside a secret wrapper."""
+    if is_rpc_secret(value):
+        return
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from plain_strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from plain_strings(item)
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_replica_count_follows_config(declare_stack, stack):
+    declared = declare_stack(stack)
+    expected = int(declared.outputs["replicas"])
+    names = [f"{stack}-api-{index}" for index in range(expected)]
+    assert declared.outputs["apiReplicas"] == names
+    assert [name for name in declared.containers if declared.role(name) == "api"] == names
+
+
+@pytest.mark.parametrize("replicas", ["1", "5"])
+def test_replica_override_changes_replicas_and_upstreams(declare_stack, replicas):
+    declared = declare_stack("e2e-replicas", config_from="ci", replicas=replicas)
+    api = [name for name in declared.containers if declared.role(name) == "api"]
+    assert len(api) == int(replicas)
+    nginx_conf = next(u["content"] for u in declared.containers["e2e-replicas-lb"]["uploads"])
+    assert all(f"server {name}:8000 " in nginx_conf for name in api)
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_api_postgres_redis_and_exporters_only_on_backend(declare_stack, stack):
+    declared = declare_stack(stack)
+    for name, container in declared.containers.items():
+        networks = [network["name"] for network in container["networksAdvanced"]]
+        if declared.role(name) in {"lb", *PUBLISHERS_ON_LOOPBACK}:
+            assert networks == [f"{stack}-frontend", f"{stack}-backend"], name
+        else:
+            assert networks == [f"{stack}-backend"], name
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_backend_network_is_internal_and_both_are_labelled(declare_stack, stack):
+    networks = {
+        n.inputs["name"]: n.inputs for n in declare_stack(stack).of_type("docker:index/network:Network")
+    }
+    assert networks[f"{stack}-backend"]["internal"] is True
+    assert networks[f"{stack}-frontend"].get("internal", False) is False
+    for kind in ("backend", "frontend"):
+        labels = {item["label"]: item["value"] for item in networks[f"{stack}-{kind}"]["labels"]}
+        assert labels == {"proving-ground.stack": stack, "proving-ground.role": kind}
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_only_nginx_publishes_beyond_loopback_and_datastores_never(declare_stack, stack):
+    declared = declare_stack(stack)
+    for name, container in declared.containers.items():
+        role, ports = declared.role(name), container.get("ports") or []
+        if role == "lb":
+            assert {int(port["internal"]) for port in ports} <= {80, 443}
+        elif role in PUBLISHERS_ON_LOOPBACK:
+            assert ports, name
+            assert all(port["ip"] == LOOPBACK for port in ports), name
+        else:
+            assert not ports, f"{name} ({role}) must not publish ports"
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_every_container_has_healthcheck_restart_policy_labels_and_memory_limit(declare_stack, stack):
+    declared = declare_stack(stack)
+    assert len(declared.containers) >= 9
+    for name, container in declared.containers.items():
+        assert container["healthcheck"]["tests"], name
+        assert container["restart"] == "unless-stopped", name
+        assert container["wait"] is True, name
+        assert int(container["memory"]) > 0, name
+        labels = {item["label"]: item["value"] for item in container["labels"]}
+        assert labels["proving-ground.stack"] == stack, name
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_container_and_volume_names_follow_the_design(declare_stack, stack):
+    declared = declare_stack(stack)
+    for name in declared.containers:
+        role = declared.role(name)
+        assert name == (name if role == "api" else f"{stack}-{role}")
+    volumes = [v.inputs["name"] for v in declared.of_type("docker:index/volume:Volume")]
+    assert f"{stack}-postgres-data" in volumes
+    assert set(declared.outputs["volumes"].values()) == set(volumes)
+
+
+def test_api_replicas_are_hardened(declare_stack):
+    declared = declare_stack("production")
+    for name in declared.outputs["apiReplicas"]:
+        api = declared.containers[name]
+        assert api["readOnly"] is True
+        assert api["user"].split(":")[0] not in ("", "0", "root")
+        assert "/tmp" in api["tmpfs"]
+        assert float(api["cpus"]) == 1.0
+        assert api["healthcheck"]["tests"] == ["CMD", "python", "-m", "app.healthcheck", "/health/ready"]
+        env = [unwrap_rpc_secret(item) for item in unwrap_rpc_secret(api["envs"])]
+        assert f"REPLICA_ID={name}" in env
+        assert "ENVIRONMENT=production" in env
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_secrets_never_appear_unencrypted(declare_stack, stack):
+    declared = declare_stack(stack)
+    assert declared.generated_secrets
+    for resource in declared.resources:
+        for text in plain_strings(resource.inputs):
+            leaked = [secret for secret in declared.generated_secrets if secret in text]
+            assert not leaked, (
+                f"{resource.typ} {resource.name} has a secret in a non-secret input: {text[:80]}"
+            )
+    for key, value in declared.outputs.items():
+        if key not in declared.secret_outputs:
+            assert not any(secret in str(value) for secret in declared.generated_secrets), key
+    expected_secret = {"apiKey", "postgresPassword", "redisPassword"}
+    if declared.outputs["grafanaUrl"]:
+        expected_secret.add("grafanaAdminPassword")
+    assert declared.secret_outputs == expected_secret
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_images_are_pinned_or_content_tagged(declare_stack, stack):
+    declared = declare_stack(stack)
+    images = declared.of_type("docker:index/remoteImage:RemoteImage")
+    assert images
+    for image in images:
+        ref = image.inputs["name"]
+        assert pinned(ref), ref
+        if "build" in image.inputs:
+            assert image.inputs["triggers"]["contextHash"] in ref
+            labels = image.inputs["build"]["labels"]
+            assert labels["proving-ground.stack"] == stack
+    images_by_id = {f"sha256:{i.name}" for i in images}
+    assert images_by_id  # every container runs one of them:
+    ids = {c["image"] for c in declared.containers.values()}
+    assert len(ids) <= len(images)
+
+
+def test_outputs_follow_the_design(declare_stack):
+    declared = declare_stack("ci")
+    outputs = declared.outputs
+    assert outputs["stack"] == "ci"
+    assert outputs["imageSource"] == "build"
+    assert outputs["lbUrl"] == "http://127.0.0.1:18080"
+    assert outputs["prometheusUrl"] == "http://127.0.0.1:19090"
+    assert outputs["alertmanagerUrl"] == "http://127.0.0.1:19093"
+    assert outputs["grafanaUrl"] is None
+    assert outputs["networks"] == {"backend": "ci-backend", "frontend": "ci-frontend"}
+    assert outputs["postgres"] == {"user": "app", "database": "app", "host": "ci-postgres", "port": 5432}
+    assert outputs["containers"]["api"] == ["ci-api-0", "ci-api-1"]
+    assert outputs["containers"]["lb"] == "ci-lb"
+    assert "grafana" not in outputs["containers"]
+    assert outputs["apiKey"] in declared.generated_secrets
+
+
+def test_production_serves_tls_on_all_interfaces(declare_stack):
+    declared = declare_stack("production")
+    assert declared.outputs["lbUrl"] == "https://api.example.com:8443"
+    lb = declared.containers["production-lb"]
+    published = {(port["ip"], int(port["internal"])) for port in lb["ports"]}
+    assert published == {(ALL_INTERFACES, 80), (ALL_INTERFACES, 443)}
+    files = {upload["file"] for upload in unwrap_rpc_secret(lb["uploads"])}
+    assert {"/etc/nginx/tls/tls.crt", "/etc/nginx/tls/tls.key"} <= files
+    assert declared.of_type("tls:index/selfSignedCert:SelfSignedCert")
+
+
+def test_postgres_volume_is_kept_on_delete(declare_stack):
+    declared = declare_stack("dev")
+    volume = next(v for v in declared.of_type("docker:index/volume:Volume") if v.name == "dev-postgres-data")
+    assert volume.inputs["name"] == "dev-postgres-data"
+    # retain_on_delete is a resource option, checked on the program side:
+    assert declared.containers["dev-postgres"]["volumes"][0]["containerPath"] == "/var/lib/postgresql/data"
+
+
+def test_only_the_declared_resource_types(declare_stack):
+    types = {
+        r.typ for stack in STACKS for r in declare_stack(stack).resources if "proving-ground:" not in r.typ
+    }
+    assert types <= {
+        CONTAINER,
+        "docker:index/network:Network",
+        "docker:index/volume:Volume",
+        "docker:index/remoteImage:RemoteImage",
+        "random:index/randomPassword:RandomPassword",
+        "tls:index/privateKey:PrivateKey",
+        "tls:index/selfSignedCert:SelfSignedCert",
+    }
