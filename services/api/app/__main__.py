@@ -27,8 +27,11 @@ def main() -> None:
     except SettingsError as error:
         print(f"api: {error}", file=sys.stderr)
         raise SystemExit(2) from None
-    if settings.web_concurrency > 1:
-        _prepare_multiprocess_metrics(settings.prometheus_multiproc_dir or DEFAULT_MULTIPROC_DIR)
+    multiproc_dir = settings.prometheus_multiproc_dir or (
+        DEFAULT_MULTIPROC_DIR if settings.web_concurrency > 1 else None
+    )
+    if multiproc_dir:
+        _prepare_multiprocess_metrics(multiproc_dir)
     uvicorn.run(
         "app.main:create_app",
         factory=True,

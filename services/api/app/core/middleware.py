@@ -144,28 +144,34 @@ class BodyLimitMiddleware:
             await self._too_large(send)
             return
         received = 0
-        started = False
+        exceeded = started = False
 
         async def counting_receive() -> Message:
-            nonlocal received
+            nonlocal received, exceeded
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max:
+                    exceeded = True
                     raise BodyTooLargeError
             return message
 
-        async def tracking_send(message: Message) -> None:
+        async def guarded_send(message: Message) -> None:
+            # Frameworks may turn the receive error into their own 400; the client gets the real 413.
             nonlocal started
+            if exceeded:
+                if message["type"] == "http.response.start" and not started:
+                    started = True
+                    await self._too_large(send)
+                return
             started = started or message["type"] == "http.response.start"
             await send(message)
 
         try:
-            await self.app(scope, counting_receive, tracking_send)
+            await self.app(scope, counting_receive, guarded_send)
         except BodyTooLargeError:
-            if started:
-                raise
-            await self._too_large(send)
+            if not started:
+                await self._too_large(send)
 
     async def _too_large(self, send: Send) -> None:
         body = orjson.dumps(

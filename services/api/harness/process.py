@@ -1,0 +1,105 @@
+"""`ApiProcess`: the API as a child process on a free loopback port, its JSON log in a file."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+from stacktools.localservers import free_port
+
+SERVICE_DIR = Path(__file__).resolve().parents[1]
+TEST_API_KEY = "test-writer-key-0123456789"
+TEST_API_KEY_HASH = hashlib.sha256(TEST_API_KEY.encode()).hexdigest()
+
+
+class ApiProcess:
+    """`with ApiProcess(database_url, redis_url, RATE_LIMIT_READ_LIMIT="5") as api: api.url`."""
+
+    def __init__(self, database_url: str, redis_url: str, **env: str) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = Path(tempfile.mkstemp(prefix="api-", suffix=".log")[1])
+        self.env = {
+            "DATABASE_URL": database_url,
+            "REDIS_URL": redis_url,
+            "HOST": "127.0.0.1",
+            "PORT": str(self.port),
+            "API_KEY_HASHES": TEST_API_KEY_HASH,
+            "REPLICA_ID": f"test-{self.port}",
+            "SHUTDOWN_GRACE_SECONDS": "10",
+            **env,
+        }
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self, *, wait: bool = True, timeout: float = 60.0) -> ApiProcess:
+        environ = {k: v for k, v in os.environ.items() if not k.startswith("PROMETHEUS_")}
+        pythonpath = os.pathsep.join(filter(None, [str(SERVICE_DIR), environ.get("PYTHONPATH")]))
+        with self.log_path.open("ab") as log:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "app"],
+                env={**environ, **self.env, "PYTHONPATH": pythonpath},
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                cwd=SERVICE_DIR,
+            )
+        if wait:
+            self.wait_until_ready(timeout)
+        return self
+
+    def wait_until_ready(self, timeout: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc is not None and self.proc.poll() is not None:
+                raise RuntimeError(f"the API exited with {self.proc.returncode}:\n{self.log_text()[-3000:]}")
+            try:
+                if httpx.get(f"{self.url}/health/startup", timeout=1.0).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            time.sleep(0.1)
+        raise TimeoutError(
+            f"the API on {self.url} was not started after {timeout:.0f} s:\n{self.log_text()[-3000:]}"
+        )
+
+    def log_text(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def log_records(self) -> list[dict[str, Any]]:
+        """Every log line, parsed; a line that is not one JSON object fails loudly."""
+        return [json.loads(line) for line in self.log_text().splitlines() if line.strip()]
+
+    def signal(self, signum: signal.Signals = signal.SIGTERM) -> None:
+        assert self.proc is not None
+        self.proc.send_signal(signum)
+
+    def stop(self, timeout: float = 20.0) -> int:
+        if self.proc is None:
+            return 0
+        if self.proc.poll() is None:
+            self.proc.terminate()
+        try:
+            code = self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            code = self.proc.wait()
+        self.proc = None
+        return code
+
+    def close(self) -> None:
+        self.stop()
+        self.log_path.unlink(missing_ok=True)
+
+    def __enter__(self) -> ApiProcess:
+        return self if self.proc else self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
