@@ -41,7 +41,7 @@ def test_runs_as_non_root(stack: StackUnderTest, container: str) -> None:
     if stack.containers[container] in ROOT_MASTER_ROLES:
         workers = target.check_output(
             "for p in /proc/[0-9]*; do case \"$(tr '\\0' ' ' < $p/cmdline 2>/dev/null)\" in "
-            "*'worker process'*) grep '^Uid:' $p/status;; esac; done"
+            "'nginx: worker process'*) grep '^Uid:' $p/status;; esac; done"
         )
         uids = [int(line.split()[1]) for line in workers.splitlines()]
         assert uids, f"{container}: no nginx worker processes"
