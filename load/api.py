@@ -25,6 +25,21 @@ class _Body(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
 
+class ErrorBody(_Body):
+    error: str
+    message: str
+    detail: object = None
+
+
+def error_summary(content: bytes | None) -> str:
+    """': code: message (detail)' of the API's error body, for failure reports; '' if it is not one."""
+    try:
+        body = ErrorBody.model_validate_json(content or b"")
+    except ValueError:
+        return ""
+    return f": {body.error}: {body.message} {str(body.detail)[:200] if body.detail else ''}".rstrip()
+
+
 class Product(_Body):
     id: int
     sku: str
@@ -51,7 +66,7 @@ def new_product(sku: str) -> dict[str, object]:
         "description": "load-test product",
         "category": random.choice(CATEGORIES),
         "price_cents": random.randint(100, 50_000),
-        # Plenty of stock, so orders never fail for want of it during a run.
+        # Plenty of stock, so orders never fail for want of it during a run (409 insufficient_stock).
         "stock": 1_000_000,
     }
 
@@ -67,4 +82,8 @@ def new_order(product_ids: list[int]) -> dict[str, object]:
 
 def filter_params() -> dict[str, str]:
     low = random.randint(0, 20_000)
-    return {"category": random.choice(CATEGORIES), "min_price": str(low), "max_price": str(low + 20_000)}
+    return {
+        "category": random.choice(CATEGORIES),
+        "min_price_cents": str(low),
+        "max_price_cents": str(low + 20_000),
+    }

@@ -143,6 +143,10 @@ def _invalid_reasons(
     reasons = []
     if record.seed_error:
         reasons.append(f"seeding test data through the API failed: {record.seed_error}")
+    if record.task_exceptions:
+        reasons.append(
+            f"the load scenarios raised {record.task_exceptions} exceptions (see locust_exceptions.csv)"
+        )
     if verdict.totals.requests == 0:
         reasons.append("no requests completed")
     unreachable = sum(e.occurrences for e in record.errors if CONNECTION_ERROR.search(e.error))

@@ -1,8 +1,9 @@
 """Locust entry point: `locust -f load/locustfile.py` (normally through scripts/load).
 
 Configuration comes from the environment so that workers on other machines get the same:
-PG_LOAD_PROFILE (profile name), PG_API_KEY (write key), PG_LOAD_SEED (products to seed, default
-30), PG_LOAD_RECORD (where the master writes the run record), PG_LOAD_SLO (thresholds file).
+PG_LOAD_PROFILE (profile name), PG_API_KEY (write key), PG_LOAD_SEED (products each generator
+process seeds, default 30), PG_LOAD_RECORD (where the master writes the run record), PG_LOAD_SLO
+(thresholds file).
 """
 
 from __future__ import annotations
@@ -15,12 +16,12 @@ import gevent
 import locust.runners
 from locust import events
 from locust.env import Environment
-from locust.runners import WorkerRunner
+from locust.runners import MasterRunner, WorkerRunner
 
 from load.gate import generator_saturated, step_meets_slo
 from load.metrics import window
 from load.recorder import Recorder, report_worker_cpu
-from load.scenarios import ApiUser, remember
+from load.scenarios import ORDERABLE_PRODUCTS, ApiUser, remember
 from load.seed import SeedError, seed_catalogue
 from load.shape import ProfileShape
 from load.slo import DEFAULT_SLO_FILE, load_slo
@@ -31,6 +32,8 @@ __all__ = ["ApiUser", "ProfileShape"]
 locust.runners.WORKER_REPORT_INTERVAL = 1.0
 
 PROFILE = os.environ.get("PG_LOAD_PROFILE", "smoke")
+SEED_COUNT = int(os.environ.get("PG_LOAD_SEED", "30"))
+SEED_ERROR_MESSAGE = "pg_seed_error"
 _recorder: Recorder | None = None
 
 
@@ -41,6 +44,8 @@ def on_init(environment: Environment, **_: Any) -> None:
         gevent.spawn(report_worker_cpu, environment.runner)
         return
     _recorder = recorder = Recorder(environment, PROFILE)
+    if isinstance(environment.runner, MasterRunner):
+        environment.runner.register_message(SEED_ERROR_MESSAGE, recorder.on_seed_error)
     shape = environment.shape_class
     if isinstance(shape, ProfileShape) and shape.profile.step_ramp:
         slo = load_slo(Path(os.environ.get("PG_LOAD_SLO", DEFAULT_SLO_FILE)))
@@ -59,21 +64,24 @@ def on_init(environment: Environment, **_: Any) -> None:
 
 @events.test_start.add_listener  # type: ignore[untyped-decorator]  # locust's hook is unannotated
 def on_test_start(environment: Environment, **_: Any) -> None:
-    if _recorder is None:
-        return  # a worker: the master seeds and records
+    """Every process that runs users seeds its own products; the master (if any) records."""
+    runner = environment.runner
+    assert runner is not None
+    if _recorder is not None:
+        _recorder.start()
+    if isinstance(runner, MasterRunner):
+        return
     try:
-        remember(
-            seed_catalogue(
-                environment.host or "",
-                os.environ.get("PG_API_KEY", ""),
-                int(os.environ.get("PG_LOAD_SEED", "30")),
-            )
-        )
+        seeded = seed_catalogue(environment.host or "", os.environ.get("PG_API_KEY", ""), SEED_COUNT)
     except SeedError as exc:
-        _recorder.record.seed_error = str(exc)
-        assert environment.runner is not None
-        gevent.spawn(environment.runner.quit)  # the run is invalid already; do not load a broken target
-    _recorder.start()
+        if isinstance(runner, WorkerRunner):
+            runner.send_message(SEED_ERROR_MESSAGE, {"error": str(exc)})
+        elif _recorder is not None:
+            _recorder.record.seed_error = str(exc)
+        gevent.spawn(runner.quit)  # the run is invalid already; do not load a broken target
+        return
+    remember(seeded)
+    ORDERABLE_PRODUCTS.extend(seeded)
 
 
 @events.quitting.add_listener  # type: ignore[untyped-decorator]  # locust's hook is unannotated

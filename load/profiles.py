@@ -8,6 +8,7 @@ request rate) instead of every user hammering as fast as the generator can loop.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 
@@ -39,6 +40,19 @@ class Profile:
             if run_time_s < elapsed:
                 return index, stage
         return None
+
+    def tick(
+        self, run_time_s: float, step_broke_slo: Callable[[int], bool] = lambda _step: False
+    ) -> tuple[int, float] | None:
+        """(users, spawn rate) at `run_time_s`; None ends the run: the table is over, or a step ramp's
+        previous step broke the SLO (no need to load harder)."""
+        current = self.stage_at(run_time_s)
+        if current is None:
+            return None
+        index, stage = current
+        if self.step_ramp and index > 0 and step_broke_slo(index - 1):
+            return None
+        return stage.users, stage.spawn_rate
 
     def stage_windows(self) -> list[tuple[float, float]]:
         """(start, end) of every stage in seconds from the start of the run."""

@@ -40,6 +40,8 @@ class RunRecord(BaseModel):
     routes: list[RouteEntry] = Field(default_factory=list)
     errors: list[ErrorEntry] = Field(default_factory=list)
     seed_error: str | None = None
+    # Exceptions raised by the scenarios themselves (a bug in the load code, not in the target).
+    task_exceptions: int = 0
 
     @classmethod
     def read(cls, path: Path) -> RunRecord:

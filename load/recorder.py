@@ -58,6 +58,9 @@ class Recorder:
             (self.elapsed_s, float(data["cpu"]))
         )
 
+    def on_seed_error(self, environment: Environment, msg: object, **_: object) -> None:
+        self.record.seed_error = str(msg.data["error"])  # type: ignore[attr-defined]
+
     def sample(self) -> None:
         runner = self.environment.runner
         assert runner is not None
@@ -98,6 +101,8 @@ class Recorder:
             ErrorEntry(method=e.method or "", name=e.name, error=str(e.error), occurrences=e.occurrences)
             for e in stats.errors.values()
         ]
+        if self.environment.runner is not None:
+            self.record.task_exceptions = sum(e["count"] for e in self.environment.runner.exceptions.values())
         self.record.write(path)
 
 

@@ -20,9 +20,12 @@ from load.profiles import get_profile
 
 Body = TypeVar("Body", bound=BaseModel)
 
-# Product ids this process has seen (seeded, listed or created); shared by its users.
+# Product ids this process has seen in lists (or seeded); shared by its users, read-only.
 KNOWN_PRODUCTS: list[int] = []
 _MAX_KNOWN = 2_000
+# Products this process seeded: plenty of stock and never deleted, so orders on them always succeed
+# (an order on another client's product could meet a 409 for stock or a concurrent delete).
+ORDERABLE_PRODUCTS: list[int] = []
 
 
 def remember(product_ids: list[int]) -> None:
@@ -38,7 +41,10 @@ def fail(response: ResponseContextManager, reason: str) -> None:
 def validated(response: ResponseContextManager, status: int, shape: type[Body]) -> Body | None:
     """The parsed body, or None after marking the request failed (wrong status or body)."""
     if response.status_code != status:
-        fail(response, f"expected HTTP {status}, got {response.status_code}")
+        fail(
+            response,
+            f"expected HTTP {status}, got {response.status_code}{api.error_summary(response.content)}",
+        )
         return None
     try:
         return shape.model_validate_json(response.content or b"")
@@ -54,7 +60,7 @@ class ApiActions(FastHttpUser):
 
     def on_start(self) -> None:
         self.auth = {api.API_KEY_HEADER: os.environ.get("PG_API_KEY", "")}
-        self.own_products: list[int] = []  # created by this user and never ordered: safe to delete
+        self.own_products: list[int] = []  # created by this user, never ordered: safe to update and delete
 
     def _known_product(self) -> int | None:
         if not KNOWN_PRODUCTS:
@@ -123,15 +129,17 @@ class ApiActions(FastHttpUser):
             f"{api.PRODUCTS}/{product_id}", headers=self.auth, name=api.PRODUCT, catch_response=True
         ) as response:
             if response.status_code != 204:
-                fail(response, f"expected HTTP 204, got {response.status_code}")
+                fail(
+                    response,
+                    f"expected HTTP 204, got {response.status_code}{api.error_summary(response.content)}",
+                )
 
     def create_order(self) -> None:
-        if not KNOWN_PRODUCTS:
-            self.list_products()
+        if not ORDERABLE_PRODUCTS:
             return
         with self.client.post(
             api.ORDERS,
-            json=api.new_order(KNOWN_PRODUCTS),
+            json=api.new_order(ORDERABLE_PRODUCTS),
             headers=self.auth,
             name=api.ORDERS,
             catch_response=True,

@@ -18,13 +18,4 @@ class ProfileShape(LoadTestShape):
         self.step_broke_slo: Callable[[int], bool] = lambda _step: False
 
     def tick(self) -> tuple[int, float] | None:
-        return self.tick_at(self.get_run_time())  # type: ignore[no-untyped-call]
-
-    def tick_at(self, run_time_s: float) -> tuple[int, float] | None:
-        current = self.profile.stage_at(run_time_s)
-        if current is None:
-            return None
-        index, stage = current
-        if self.profile.step_ramp and index > 0 and self.step_broke_slo(index - 1):
-            return None
-        return stage.users, stage.spawn_rate
+        return self.profile.tick(self.get_run_time(), self.step_broke_slo)  # type: ignore[no-untyped-call]

@@ -1,0 +1,130 @@
+"""`scripts/load` / `python -m load`: run a profile against a stack and gate it on the SLO.
+
+Exit codes: 0 the SLO was met, 1 it was breached (or the run regressed from its baseline),
+2 the run is not valid (unreachable target, no requests, saturated generator, missing workers,
+bad arguments). The last line of output is the run's JSON summary.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from rich.console import Console
+
+from load import report
+from load.baseline import Baseline, BaselineError, read_baseline, regression_checks, save_baseline
+from load.gate import Outcome, evaluate
+from load.profiles import PROFILES, get_profile
+from load.record import RunRecord
+from load.runner import LocustRun
+from load.slo import DEFAULT_SLO_FILE, SloFile, SloFileError, Thresholds, load_slo
+from load.target import TargetError, preflight, resolve_target
+
+REPORTS = Path(__file__).resolve().parents[1] / "reports" / "load"
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="scripts/load", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--profile",
+        required=True,
+        choices=list(PROFILES),
+        help="; ".join(f"{p.name}: {p.description}" for p in PROFILES.values()),
+    )
+    parser.add_argument("--stack", default="dev", help="read lbUrl and apiKey from this stack's outputs")
+    parser.add_argument("--host", help="target URL instead of the stack's lbUrl (key from PG_API_KEY)")
+    parser.add_argument("--allow-remote", action="store_true", help="allow a target that is not loopback")
+    parser.add_argument("--processes", type=int, default=1, help="generator processes on this machine")
+    parser.add_argument("--slo", type=Path, default=DEFAULT_SLO_FILE, help="thresholds file")
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        dest="overrides",
+        help=f"override one threshold for this run ({', '.join(Thresholds.model_fields)})",
+    )
+    parser.add_argument("--baseline", type=Path, help="fail when this run regressed from the saved baseline")
+    parser.add_argument("--save-baseline", type=Path, help="save this run's figures as a baseline")
+    parser.add_argument(
+        "--out", type=Path, help="report directory (default reports/load/<stack>-<profile>-<time>)"
+    )
+    args = parser.parse_args(argv)
+    if args.processes < 1:
+        parser.error(f"--processes must be at least 1, got {args.processes}")
+    return args
+
+
+def thresholds_for(slo: SloFile, profile: str, overrides: list[str]) -> Thresholds:
+    values = slo.thresholds(profile).model_dump()
+    for item in overrides:
+        key, sep, value = item.partition("=")
+        if not sep or key not in values:
+            raise SloFileError(f"--set {item!r}: expected KEY=VALUE with KEY one of {', '.join(values)}")
+        values[key] = value
+    return Thresholds.model_validate(values)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    # Wide enough for route names when the output is a log file rather than a terminal.
+    console = Console(stderr=True, width=None if sys.stderr.isatty() else 120)
+    profile = get_profile(args.profile)
+    out = args.out or REPORTS / f"{args.stack}-{profile.name}-{datetime.now(UTC):%Y%m%dT%H%M%S}"
+    try:
+        slo = load_slo(args.slo)
+        thresholds = thresholds_for(slo, profile.name, args.overrides)
+        baseline = read_baseline(args.baseline, profile.name) if args.baseline else None
+        target = resolve_target(args.stack, args.host, allow_remote=args.allow_remote)
+        preflight(target.host)
+    except (SloFileError, BaselineError, TargetError) as exc:
+        return _invalid(console, profile.name, str(exc))
+
+    run = LocustRun(profile, target.host, target.api_key, out, args.slo, args.processes)
+    console.print(
+        f"running {profile.name} against {target.host} (at most {profile.duration_s:.0f} s), reports in {out}"
+    )
+    exit_code = run.run()
+    if exit_code is None or not run.record_path.is_file():
+        why = (
+            "overran its time limit"
+            if exit_code is None
+            else f"exited with code {exit_code} without a record"
+        )
+        return _invalid(console, profile.name, f"locust {why}; see {run.log_path}")
+
+    record = RunRecord.read(run.record_path)
+    verdict = evaluate(record, profile, thresholds, slo.generator)
+    rps, p95 = verdict.headline
+    if baseline is not None:
+        verdict.checks += regression_checks(baseline, rps, p95, slo.baseline)
+    report.plot(record, out / "plot.png")
+    reports = {
+        "dir": str(out),
+        "html": str(out / "locust.html"),
+        "csv": str(out / "locust_stats.csv"),
+        "plot": str(out / "plot.png"),
+        "summary": str(out / "summary.json"),
+    }
+    if args.save_baseline and verdict.outcome is not Outcome.INVALID:
+        save_baseline(
+            args.save_baseline, Baseline(profile=profile.name, host=record.host, rps=rps, p95_ms=p95)
+        )
+        reports["baseline"] = str(args.save_baseline)
+    report.print_verdict(console, record, verdict)
+    summary = report.summary(record, verdict, reports)
+    (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+    print(json.dumps(summary))
+    return int(verdict.outcome)
+
+
+def _invalid(console: Console, profile: str, reason: str) -> int:
+    console.print(f"[yellow]not valid:[/] {reason}\nresult: {report.OUTCOME_TEXT[2]} (exit 2)")
+    print(json.dumps({"profile": profile, "exit_code": 2, "outcome": "invalid", "invalid_reasons": [reason]}))
+    return int(Outcome.INVALID)
