@@ -41,18 +41,28 @@ ALWAYS_IGNORED = ("__pycache__", "*.pyc", ".pytest_cache", ".mypy_cache", ".ruff
 def _ignore_patterns(context: Path) -> list[str]:
     ignore_file = context / ".dockerignore"
     lines = ignore_file.read_text().splitlines() if ignore_file.is_file() else []
-    patterns = [line.strip().strip("/") for line in lines if line.strip() and not line.startswith("#")]
-    return [*ALWAYS_IGNORED, *(pattern for pattern in patterns if not pattern.startswith("!"))]
+    patterns = [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
+    return [*patterns, *ALWAYS_IGNORED]  # last: local caches never change the hash
+
+
+def _matches(relative: Path, pattern: str) -> bool:
+    """A pattern matches the path or a parent directory (excluding a directory excludes its files)."""
+    pattern = pattern.strip("/").removeprefix("./")
+    parts = relative.parts
+    prefixes = ["/".join(parts[: index + 1]) for index in range(len(parts))]
+    return any(fnmatch.fnmatchcase(prefix, pattern) or fnmatch.fnmatchcase(part, pattern)
+               for prefix, part in zip(prefixes, parts, strict=True))  # fmt: skip
 
 
 def _ignored(relative: Path, patterns: list[str]) -> bool:
-    parts = relative.parts
-    prefixes = ["/".join(parts[: index + 1]) for index in range(len(parts))]
-    return any(
-        fnmatch.fnmatch(prefix, pattern) or fnmatch.fnmatch(part, pattern)
-        for pattern in patterns
-        for prefix, part in zip(prefixes, parts, strict=True)
-    )
+    """Docker's rule: the last matching pattern wins; `!pattern` re-includes."""
+    if relative.as_posix() == "Dockerfile":
+        return False  # always sent, whatever .dockerignore says
+    ignored = False
+    for pattern in patterns:
+        if _matches(relative, pattern.removeprefix("!")):
+            ignored = not pattern.startswith("!")
+    return ignored
 
 
 def context_hash(context: Path, build_args: Mapping[str, str]) -> str:
