@@ -1,6 +1,73 @@
-"""Realistic configuration for the tool image tests, shaped like what the stack uploads."""
+"""Test data for the tool images: the interface each keeps, and realistic configuration shaped
+like what the stack uploads."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Interface:
+    """What the Pulumi components rely on, whichever image source the stack uses."""
+
+    ports: frozenset[str]
+    user: str  # as in the image config; "" means root (nginx's master binds port 80)
+    entrypoint: list[str] | None
+    cmd: list[str] | None
+    tools: tuple[str, ...]  # what healthchecks and checks run inside the container
+    stop_signal: str | None = None
+
+
+NOBODY = "65534:65534"
+INTERFACES = {
+    "nginx": Interface(
+        ports=frozenset({"80/tcp", "443/tcp", "8081/tcp"}),
+        user="",
+        entrypoint=None,
+        cmd=["nginx", "-g", "daemon off;"],
+        tools=("wget", "nginx"),
+        stop_signal="SIGQUIT",
+    ),
+    "postgres": Interface(
+        ports=frozenset({"5432/tcp"}),
+        user="999:999",
+        entrypoint=["docker-entrypoint.sh"],
+        cmd=["postgres"],
+        tools=("wget", "pg_isready", "psql"),
+        stop_signal="SIGINT",
+    ),
+    "redis": Interface(
+        ports=frozenset({"6379/tcp"}),
+        user="999:999",
+        entrypoint=["docker-entrypoint.sh"],
+        cmd=["redis-server"],
+        tools=("wget", "redis-cli"),
+    ),
+    "prometheus": Interface(
+        ports=frozenset({"9090/tcp"}),
+        user=NOBODY,
+        entrypoint=["/bin/prometheus"],
+        cmd=["--config.file=/etc/prometheus/prometheus.yml", "--storage.tsdb.path=/prometheus"],
+        tools=("wget", "promtool"),
+    ),
+    "alertmanager": Interface(
+        ports=frozenset({"9093/tcp"}),
+        user=NOBODY,
+        entrypoint=["/bin/alertmanager"],
+        cmd=["--config.file=/etc/alertmanager/alertmanager.yml", "--storage.path=/alertmanager"],
+        tools=("wget", "amtool"),
+    ),
+    **{
+        f"{target}-exporter": Interface(
+            ports=frozenset({f"{port}/tcp"}), user=NOBODY, entrypoint=[binary], cmd=None, tools=("wget",)
+        )
+        for target, port, binary in (
+            ("nginx", 9113, "/usr/bin/nginx-prometheus-exporter"),
+            ("postgres", 9187, "/usr/bin/postgres_exporter"),
+            ("redis", 9121, "/usr/bin/redis_exporter"),
+        )
+    },
+}
 
 # Two upstream servers stand in for API replicas; each answers with its own X-Replica-Id.
 NGINX_CONF = """\

@@ -67,6 +67,13 @@ def logs_tail(container: Container, lines: int = 30) -> str:
         return "(container is gone)"
 
 
+def process_uids(container: Container) -> dict[str, int]:
+    """{command line: uid} for every process in the container."""
+    # Docker needs the pid column to match processes to the container.
+    top = container.top(ps_args="-o pid,uid,args")
+    return {args: int(uid) for _pid, uid, args in top["Processes"]}
+
+
 class ContainerExitedError(AssertionError):
     """The container stopped while a test waited for it: waiting longer cannot help."""
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
@@ -19,7 +18,14 @@ import docker
 import pytest
 from docker.models.containers import Container
 
-from tests.e2e.images_configs import ALERTMANAGER_YML, NGINX_CONF, PROMETHEUS_YML, RULES_YML, TEST_ALERT
+from tests.e2e.images_configs import (
+    ALERTMANAGER_YML,
+    INTERFACES,
+    NGINX_CONF,
+    PROMETHEUS_YML,
+    RULES_YML,
+    TEST_ALERT,
+)
 from tests.e2e.images_conftest_helpers import (
     SERVICES,
     ImageLab,
@@ -27,6 +33,7 @@ from tests.e2e.images_conftest_helpers import (
     exec_ok,
     http_get,
     metric,
+    process_uids,
     wait_until,
 )
 
@@ -34,66 +41,6 @@ pytestmark = [pytest.mark.docker, pytest.mark.slow]
 
 PG_USER, PG_PASSWORD, PG_DB = "shop", "pg-secret-1", "shopdb"
 REDIS_PASSWORD = "redis-secret-1"
-
-
-@dataclass(frozen=True)
-class Interface:
-    """What the Pulumi components rely on, whichever image source the stack uses."""
-
-    ports: frozenset[str]
-    user: str
-    entrypoint: list[str] | None
-    cmd: list[str] | None
-    tools: tuple[str, ...]
-    stop_signal: str | None = None
-
-
-NOBODY = "65534:65534"
-EXPORTER_TOOLS = ("wget",)
-INTERFACES = {
-    "nginx": Interface(
-        frozenset({"80/tcp", "443/tcp", "8081/tcp"}),
-        "",
-        None,
-        ["nginx", "-g", "daemon off;"],
-        ("wget", "nginx"),
-        "SIGQUIT",
-    ),
-    "postgres": Interface(
-        frozenset({"5432/tcp"}),
-        "999:999",
-        ["docker-entrypoint.sh"],
-        ["postgres"],
-        ("wget", "pg_isready", "psql"),
-        "SIGINT",
-    ),
-    "redis": Interface(
-        frozenset({"6379/tcp"}), "999:999", ["docker-entrypoint.sh"], ["redis-server"], ("wget", "redis-cli")
-    ),
-    "prometheus": Interface(
-        frozenset({"9090/tcp"}),
-        NOBODY,
-        ["/bin/prometheus"],
-        ["--config.file=/etc/prometheus/prometheus.yml", "--storage.tsdb.path=/prometheus"],
-        ("wget", "promtool"),
-    ),
-    "alertmanager": Interface(
-        frozenset({"9093/tcp"}),
-        NOBODY,
-        ["/bin/alertmanager"],
-        ["--config.file=/etc/alertmanager/alertmanager.yml", "--storage.path=/alertmanager"],
-        ("wget", "amtool"),
-    ),
-    "nginx-exporter": Interface(
-        frozenset({"9113/tcp"}), NOBODY, ["/usr/bin/nginx-prometheus-exporter"], None, EXPORTER_TOOLS
-    ),
-    "postgres-exporter": Interface(
-        frozenset({"9187/tcp"}), NOBODY, ["/usr/bin/postgres_exporter"], None, EXPORTER_TOOLS
-    ),
-    "redis-exporter": Interface(
-        frozenset({"9121/tcp"}), NOBODY, ["/usr/bin/redis_exporter"], None, EXPORTER_TOOLS
-    ),
-}
 
 
 @pytest.fixture(scope="module")
@@ -113,13 +60,6 @@ def lab(client: docker.DockerClient) -> Iterator[ImageLab]:
         yield lab
     finally:
         lab.close()
-
-
-def process_uids(container: Container) -> dict[str, int]:
-    """{command line: uid} for every process in the container."""
-    # Docker needs the pid column to match processes to the container.
-    top = container.top(ps_args="-o pid,uid,args")
-    return {args: int(uid) for _pid, uid, args in top["Processes"]}
 
 
 def psql_argv(host: str, password: str, sql: str) -> list[str]:
