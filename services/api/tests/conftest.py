@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import itertools
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 
 import httpx
 import pytest
@@ -30,11 +30,16 @@ def redis_server() -> Iterator[LocalRedis]:
         yield server
 
 
-def fresh_database(postgres: LocalPostgres, label: str) -> str:
-    """A new empty database on the shared server; returns its asyncpg URL."""
-    name = f"{label}_{next(_database_numbers)}"
-    postgres.execute(f"CREATE DATABASE {name}")
-    return postgres.url(name)
+@pytest.fixture
+def new_database(postgres: LocalPostgres) -> Callable[[str], str]:
+    """Creates an empty database on the shared server; returns its asyncpg URL."""
+
+    def create(label: str) -> str:
+        name = f"{label}_{next(_database_numbers)}"
+        postgres.execute(f"CREATE DATABASE {name}")
+        return postgres.url(name)
+
+    return create
 
 
 @pytest.fixture(scope="session")
