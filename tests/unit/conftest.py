@@ -25,6 +25,8 @@ from pulumi.runtime.sync_await import _sync_await
 
 from infra import program
 from infra.components import images
+from infra.config import parse_settings
+from infra.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 CONTAINER = "docker:index/container:Container"
@@ -131,3 +133,9 @@ def declare_stack(fake_services: Path) -> Callable[..., Declared]:
         return cache[key]
 
     return declare
+
+
+@pytest.fixture(scope="session")
+def stack_settings() -> Callable[[str], Settings]:
+    """The validated settings of a stack file (`Pulumi.<stack>.yaml`)."""
+    return lambda stack: parse_settings(stack, stack_config(stack))

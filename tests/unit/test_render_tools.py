@@ -1,0 +1,74 @@
+"""Rendered configs checked by the real tools: nginx -t, promtool check, amtool check-config.
+
+Debian bookworm's nginx (1.22), promtool (2.42) and amtool (0.25) are older than the upstream
+images, so passing here means the files also avoid syntax newer than those releases.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from infra.render.alertmanager import render_alertmanager_yml
+from infra.render.nginx import NginxConfig, render_nginx_conf
+from infra.render.prometheus import RULES_SUBDIR, render_prometheus_yml, rule_files
+
+STACKS = ("dev", "ci", "production")
+
+
+def run_tool(*argv: str) -> str:
+    if shutil.which(argv[0]) is None:
+        pytest.fail(f"{argv[0]} is not installed (./scripts/test installs it with apt)")
+    result = subprocess.run(argv, capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 0, f"{' '.join(argv)} failed:\n{result.stdout}\n{result.stderr}"
+    return result.stdout + result.stderr
+
+
+@pytest.fixture(scope="session")
+def tls_pair(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    directory = tmp_path_factory.mktemp("tls")
+    run_tool(
+        "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+        "-keyout", str(directory / "tls.key"), "-out", str(directory / "tls.crt"),
+        "-days", "1", "-subj", "/CN=localhost",
+    )  # fmt: skip
+    return directory
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_nginx_conf_passes_nginx_t(stack_settings, tls_pair, tmp_path, stack):
+    settings = stack_settings(stack)
+    # Upstream names resolve only on the stack's Docker network; nginx -t needs resolvable hosts.
+    servers = [f"127.0.0.1:{18000 + index}" for index in range(settings.replicas)]
+    config = NginxConfig.from_settings(settings, upstream_servers=servers)
+    conf = tmp_path / "nginx.conf"
+    conf.write_text(render_nginx_conf(config).replace(config.tls_dir, str(tls_pair)))
+    output = run_tool("nginx", "-t", "-q", "-c", str(conf))
+    assert "emerg" not in output
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_prometheus_config_and_rules_pass_promtool(stack_settings, tmp_path, stack):
+    (tmp_path / RULES_SUBDIR).mkdir()
+    for name, text in rule_files().items():
+        (tmp_path / RULES_SUBDIR / name).write_text(text)
+    (tmp_path / "prometheus.yml").write_text(render_prometheus_yml(stack_settings(stack)))
+    output = run_tool("promtool", "check", "config", str(tmp_path / "prometheus.yml"))
+    assert f"{len(rule_files())} rule files found" in output
+
+
+def test_every_rule_file_passes_promtool_check_rules(tmp_path):
+    for name, text in rule_files().items():
+        (tmp_path / name).write_text(text)
+        run_tool("promtool", "check", "rules", str(tmp_path / name))
+
+
+@pytest.mark.parametrize("webhook", [None, "https://alerts.example.com/hook"])
+def test_alertmanager_config_passes_amtool(stack_settings, tmp_path, webhook):
+    settings = stack_settings("dev").model_copy(update={"alert_webhook_url": webhook})
+    (tmp_path / "alertmanager.yml").write_text(render_alertmanager_yml(settings))
+    output = run_tool("amtool", "check-config", str(tmp_path / "alertmanager.yml"))
+    assert "SUCCESS" in output
