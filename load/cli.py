@@ -20,6 +20,7 @@ from load.baseline import Baseline, BaselineError, read_baseline, regression_che
 from load.gate import Outcome, evaluate
 from load.profiles import PROFILES, get_profile
 from load.record import RunRecord
+from load.replicas import ReplicaMemoryWatch, memory_checks
 from load.runner import LocustRun
 from load.slo import DEFAULT_SLO_FILE, SloFile, SloFileError, Thresholds, load_slo
 from load.target import TargetError, preflight, resolve_target
@@ -41,6 +42,13 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--host", help="target URL instead of the stack's lbUrl (key from PG_API_KEY)")
     parser.add_argument("--allow-remote", action="store_true", help="allow a target that is not loopback")
     parser.add_argument("--processes", type=int, default=1, help="generator processes on this machine")
+    parser.add_argument(
+        "--expect-workers",
+        type=int,
+        default=0,
+        metavar="N",
+        help="run as master and wait for N workers started on other machines (docs/load.md)",
+    )
     parser.add_argument("--slo", type=Path, default=DEFAULT_SLO_FILE, help="thresholds file")
     parser.add_argument(
         "--set",
@@ -58,6 +66,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.processes < 1:
         parser.error(f"--processes must be at least 1, got {args.processes}")
+    if args.expect_workers < 0 or (args.expect_workers and args.processes > 1):
+        parser.error("--expect-workers N takes a positive N and does not combine with --processes")
     return args
 
 
@@ -86,11 +96,12 @@ def main(argv: list[str] | None = None) -> int:
     except (SloFileError, BaselineError, TargetError) as exc:
         return _invalid(console, profile.name, str(exc))
 
-    run = LocustRun(profile, target.host, target.api_key, out, args.slo, args.processes)
+    run = LocustRun(profile, target.host, target.api_key, out, args.slo, args.processes, args.expect_workers)
     console.print(
         f"running {profile.name} against {target.host} (at most {profile.duration_s:.0f} s), reports in {out}"
     )
-    exit_code = run.run()
+    with ReplicaMemoryWatch(list(target.replicas)) as memory:
+        exit_code = run.run()
     if exit_code is None or not run.record_path.is_file():
         why = (
             "overran its time limit"
@@ -104,6 +115,7 @@ def main(argv: list[str] | None = None) -> int:
     rps, p95 = verdict.headline
     if baseline is not None:
         verdict.checks += regression_checks(baseline, rps, p95, slo.baseline)
+    verdict.checks += memory_checks(memory, thresholds.max_memory_growth_pct)
     report.plot(record, out / "plot.png")
     reports = {
         "dir": str(out),
@@ -118,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         reports["baseline"] = str(args.save_baseline)
     report.print_verdict(console, record, verdict)
-    summary = report.summary(record, verdict, reports)
+    summary = report.summary(record, verdict, reports) | {"replica_memory": memory.summary()}
     (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
     print(json.dumps(summary))
     return int(verdict.outcome)

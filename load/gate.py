@@ -20,6 +20,10 @@ CONNECTION_ERROR = re.compile(
 )
 
 
+# The target's rate limiter answered: the run measured the limiter, not the service.
+RATE_LIMITED = re.compile(r"got 429\b")
+
+
 class Outcome(IntEnum):
     MET = 0
     BREACHED = 1
@@ -125,7 +129,13 @@ def evaluate(record: RunRecord, profile: Profile, slo: Thresholds, limits: Gener
     ]
     verdict.invalid_reasons = _invalid_reasons(record, verdict, limits, profile)
     if profile.step_ramp:
-        verdict.steps = [window(record.samples, start, end) for start, end in profile.stage_windows()]
+        # Steps the run got at least halfway through (the ramp stops just after a breaking step).
+        ran_until = record.samples[-1].t if record.samples else 0.0
+        verdict.steps = [
+            window(record.samples, start, end)
+            for start, end in profile.stage_windows()
+            if ran_until >= (start + end) / 2
+        ]
         verdict.knee = find_knee(record, profile, slo, limits)
         knee_rps = verdict.knee.rps if verdict.knee else 0.0
         verdict.checks = [Check("knee rps (highest step within SLO)", slo.min_rps, knee_rps, at_most=False)]
@@ -152,6 +162,11 @@ def _invalid_reasons(
     unreachable = sum(e.occurrences for e in record.errors if CONNECTION_ERROR.search(e.error))
     if unreachable:
         reasons.append(f"{unreachable} requests could not connect to the target {record.host}")
+    limited = sum(e.occurrences for e in record.errors if RATE_LIMITED.search(e.error))
+    if limited:
+        reasons.append(
+            f"{limited} requests were rate-limited (HTTP 429): raise the target's RATE_LIMIT_* for load runs"
+        )
     if record.workers_seen < record.expected_workers:
         reasons.append(f"only {record.workers_seen} of {record.expected_workers} expected workers took part")
     # A step ramp is allowed to end in saturation: that is where its knee becomes generator-bound.

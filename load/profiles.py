@@ -82,10 +82,11 @@ PROFILES: dict[str, Profile] = {
             (Stage(15, 50, 10), Stage(105, 50, 10)),
             per_user_rps=4,
         ),
+        # Offered load 20 -> 1200 rps: starts low enough to find the knee of a small local API.
         Profile(
             "stress",
-            "20 s steps of +~200 rps offered until the SLO breaks; reports the knee",
-            _steps([50, 100, 200, 300, 400, 500, 600, 800, 1000, 1200], 20, 100),
+            "20 s steps of rising offered load (20 to 1200 rps) until the SLO breaks; reports the knee",
+            _steps([5, 10, 20, 35, 50, 75, 100, 150, 200, 300], 20, 50),
             per_user_rps=4,
             step_ramp=True,
         ),

@@ -24,6 +24,7 @@ class LocustRun:
     out_dir: Path
     slo_file: Path
     processes: int = 1
+    remote_workers: int = 0  # workers started on other machines (`locust --worker --master-host ...`)
 
     @property
     def record_path(self) -> Path:
@@ -51,7 +52,15 @@ class LocustRun:
             "--stop-timeout",
             "5",
         ]
-        if self.processes > 1:
+        if self.remote_workers:
+            cmd += [
+                "--master",
+                "--expect-workers",
+                str(self.remote_workers),
+                "--expect-workers-max-wait",
+                "120",
+            ]
+        elif self.processes > 1:
             # Forks a master plus N workers on this machine; the master waits for all of them.
             cmd += ["--processes", str(self.processes), "--expect-workers-max-wait", "30"]
         return cmd

@@ -21,6 +21,8 @@ class Thresholds(_Strict):
     p99_ms: float = Field(gt=0)
     failure_ratio: float = Field(ge=0, le=1)
     min_rps: float = Field(ge=0)
+    # Growth of each API replica's memory over the run (docker stats; stack targets only).
+    max_memory_growth_pct: float | None = Field(default=None, gt=0)
 
 
 class GeneratorLimits(_Strict):

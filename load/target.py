@@ -22,6 +22,7 @@ class TargetError(ValueError):
 class Target:
     host: str
     api_key: str = ""  # never printed
+    replicas: tuple[str, ...] = ()  # API replica containers, when the target is a stack
 
 
 def resolve_target(stack: str, host: str | None, *, allow_remote: bool = False) -> Target:

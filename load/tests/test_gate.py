@@ -72,6 +72,24 @@ def test_server_errors_are_a_breach_not_invalid(thresholds: Thresholds, limits: 
     assert verdict.outcome is Outcome.BREACHED
 
 
+def test_rate_limited_requests_make_the_run_not_valid(
+    thresholds: Thresholds, limits: GeneratorLimits
+) -> None:
+    errors = [
+        ErrorEntry(
+            method="POST",
+            name="/x",
+            error="CatchResponseError('expected HTTP 201, got 429: ...')",
+            occurrences=2,
+        )
+    ]
+    verdict = evaluate(
+        record_of(steady_samples(20, 20, 30, failures=0), errors=errors), SMOKE, thresholds, limits
+    )
+    assert verdict.outcome is Outcome.INVALID
+    assert "RATE_LIMIT_" in verdict.invalid_reasons[0]
+
+
 def test_saturated_generator_is_not_valid(thresholds: Thresholds, limits: GeneratorLimits) -> None:
     samples = steady_samples(20, rps=20, latency_ms=30)
     busy = {"local": [(s.t, 97.0 if s.t > 15 else 40.0) for s in samples]}

@@ -32,7 +32,12 @@ def run_load(host: str, api_key: str, out: Path, *args: str) -> tuple[int, dict[
     env = {**os.environ, "PG_API_KEY": api_key, "PYTHONPATH": f"{ROOT / 'scripts'}{os.pathsep}{ROOT}"}
     result = subprocess.run(
         [sys.executable, "-m", "load", "--profile", "smoke", "--host", host, "--out", str(out), *args],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     summary = json.loads(result.stdout.strip().splitlines()[-1])
     assert summary["exit_code"] == result.returncode, result.stderr
