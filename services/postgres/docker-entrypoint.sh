@@ -9,7 +9,9 @@ die() { printf 'docker-entrypoint: error: %s\n' "$*" >&2; exit 1; }
 # file_env VAR [DEFAULT]: VAR's value from the environment or from the file named by VAR_FILE.
 file_env() {
   local var=$1 file_var="$1_FILE" value=${2:-}
-  [ -n "${!var:-}" ] && [ -n "${!file_var:-}" ] && die "both $var and $file_var are set; set only one"
+  if [ -n "${!var:-}" ] && [ -n "${!file_var:-}" ]; then
+    die "both $var and $file_var are set; set only one"
+  fi
   if [ -n "${!var:-}" ]; then
     value=${!var}
   elif [ -n "${!file_var:-}" ]; then
@@ -22,15 +24,16 @@ file_env() {
 
 run_init_scripts() {
   local script
+  shopt -s nullglob
   for script in /docker-entrypoint-initdb.d/*; do
     case "$script" in
       *.sh) printf 'docker-entrypoint: running %s\n' "$script"; bash "$script" ;;
       *.sql) printf 'docker-entrypoint: running %s\n' "$script"
         psql -v ON_ERROR_STOP=1 --no-password --no-psqlrc --dbname "$POSTGRES_DB" -f "$script" ;;
-      *'/*') ;;  # the directory is empty
       *) printf 'docker-entrypoint: ignoring %s (only *.sh and *.sql run)\n' "$script" ;;
     esac
   done
+  shopt -u nullglob
 }
 
 init_cluster() {

@@ -78,7 +78,11 @@ def lb(lab: ImageLab, images: dict[str, str]) -> Container:
 def postgres(lab: ImageLab, images: dict[str, str]) -> Container:
     env = {"POSTGRES_USER": PG_USER, "POSTGRES_PASSWORD": PG_PASSWORD, "POSTGRES_DB": PG_DB}
     container = lab.start(
-        "postgres", images["postgres"], environment=env, command=["postgres", "-c", "max_connections=42"]
+        "postgres",
+        images["postgres"],
+        environment=env,
+        command=["postgres", "-c", "max_connections=42"],
+        files={"/docker-entrypoint-initdb.d/01-seed.sql": "CREATE TABLE seeded AS SELECT 1 AS id;\n"},
     )
     # Over TCP: the temporary server during initialisation listens on the socket only.
     wait_until(
@@ -228,11 +232,12 @@ def test_nginx_runs_without_uploads_and_stops_gracefully(lab: ImageLab, images: 
 def test_postgres_accepts_its_credentials_from_another_container(
     lab: ImageLab, images: dict[str, str], postgres: Container
 ) -> None:
-    sql = "SELECT current_setting('max_connections') || ' ' || current_user || ' ' || current_database()"
+    # max_connections from the `-c` argument; the table from the init script, in POSTGRES_DB.
+    sql = "SELECT current_setting('max_connections'), current_user, current_database(), id FROM seeded"
     code, output = lab.run_once(
         "psql", images["postgres"], command=psql_argv(postgres.name, PG_PASSWORD, sql)
     )
-    assert (code, output.strip()) == (0, f"42 {PG_USER} {PG_DB}")
+    assert (code, output.strip()) == (0, f"42|{PG_USER}|{PG_DB}|1")
 
 
 def test_postgres_rejects_a_wrong_password_from_anywhere(
