@@ -24,8 +24,12 @@ TEST_API_KEY_HASH = hashlib.sha256(TEST_API_KEY.encode()).hexdigest()
 class ApiProcess:
     """`with ApiProcess(database_url, redis_url, RATE_LIMIT_READ_LIMIT="5") as api: api.url`."""
 
-    def __init__(self, database_url: str, redis_url: str, **env: str) -> None:
+    def __init__(
+        self, database_url: str, redis_url: str, *, command: list[str] | None = None, **env: str
+    ) -> None:
+        """`command` replaces `python -m app` (e.g. another ASGI server); "{port}" in it is filled in."""
         self.port = free_port()
+        self.command = [part.format(port=self.port) for part in command or [sys.executable, "-m", "app"]]
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = Path(tempfile.mkstemp(prefix="api-", suffix=".log")[1])
         self.env = {

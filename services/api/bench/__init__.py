@@ -1,0 +1,1 @@
+"""scripts/bench-api: throughput and latency of the API's hot endpoints next to a minimal one."""

@@ -1,0 +1,135 @@
+"""`python -m bench`: the API on 127.0.0.1 (1 worker) against throw-away Postgres and Redis, driven by
+wrk. Prints a table, then one JSON line with rps, p99 and the ratios to the minimal endpoint.
+
+On a 2-core machine the server and wrk share the cores: wrk takes one thread, the server one
+worker, so figures are relative; the ratios are what compares across machines.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+import httpx
+from harness.process import TEST_API_KEY, ApiProcess
+from rich.console import Console
+from rich.table import Table
+from stacktools.localservers import LocalPostgres, LocalRedis
+
+from bench.encoders import encoder_microseconds
+from bench.servers import SERVERS, available
+from bench.wrk import LoadResult, run_wrk
+
+PRODUCTS = 1000
+ENDPOINTS = {  # name: (method, path)
+    "minimal": ("GET", "/health/live"),
+    "cache_hit": ("GET", "/api/v1/products/1"),
+    "db_read": ("GET", "/api/v1/products?limit=20"),
+    "order": ("POST", "/api/v1/orders"),
+}
+TARGETS = {"cache_hit": 0.5, "db_read": 0.35}
+
+console = Console(stderr=True)
+
+
+def seed(pg: LocalPostgres) -> None:
+    pg.execute(
+        "INSERT INTO products (sku, name, category, price_cents, stock) "
+        f"SELECT 'bench-' || i, 'Bench product ' || i, 'bench-' || (i % 10), 100 + i, 1000000000 "
+        f"FROM generate_series(1, {PRODUCTS}) AS i",
+        pg.database,
+    )
+
+
+def measure(api: ApiProcess, names: list[str], seconds: float, connections: int) -> dict[str, LoadResult]:
+    httpx.get(f"{api.url}/api/v1/products/1").raise_for_status()  # fills the cache for cache_hit
+    results = {}
+    for name in names:
+        method, path = ENDPOINTS[name]
+        common = {
+            "connections": connections,
+            "api_key": TEST_API_KEY,
+            "method": method,
+            "max_product_id": PRODUCTS,
+        }
+        run_wrk(api.url + path, seconds=2, **common)  # warm-up: pools, caches, JIT-free but still
+        results[name] = run_wrk(api.url + path, seconds=seconds, **common)
+        console.log(f"{name}: {results[name].rps:,.0f} rps")
+    return results
+
+
+def run_server(server: str, names: list[str], args: argparse.Namespace) -> dict[str, LoadResult]:
+    with LocalPostgres() as pg, LocalRedis() as rd:
+        env = {
+            "RATE_LIMIT_READ_LIMIT": "100000000",
+            "RATE_LIMIT_WRITE_LIMIT": "100000000",
+            "DB_POOL_SIZE": str(args.connections),
+            "LOG_LEVEL": "INFO",
+        }
+        with ApiProcess(pg.url(), rd.url(), command=SERVERS[server], **env) as api:
+            seed(pg)
+            return measure(api, names, args.seconds, args.connections)
+
+
+def report(server: str, results: dict[str, LoadResult]) -> dict[str, float]:
+    minimal = results["minimal"].rps
+    table = Table(title=f"API benchmark ({server}, 1 worker, wrk -t1 -c{args.connections})")
+    for column in ("endpoint", "rps", "p50 ms", "p99 ms", "× minimal", "target", "failed"):
+        table.add_column(column, justify="left" if column == "endpoint" else "right")
+    figures: dict[str, float] = {}
+    for name, result in results.items():
+        ratio = result.rps / minimal
+        target = TARGETS.get(name)
+        verdict = "" if target is None else f"≥ {target} {'ok' if ratio >= target else 'MISSED'}"
+        table.add_row(
+            name,
+            f"{result.rps:,.0f}",
+            f"{result.p50_ms:.2f}",
+            f"{result.p99_ms:.2f}",
+            f"{ratio:.2f}",
+            verdict,
+            str(result.failed),
+        )
+        figures |= {f"{name}_rps": round(result.rps, 1), f"{name}_p99_ms": round(result.p99_ms, 2)}
+        if name != "minimal":
+            figures[f"{name}_ratio"] = round(ratio, 3)
+    console.print(table)
+    return figures
+
+
+def main(args: argparse.Namespace) -> int:
+    results = run_server(args.server, list(ENDPOINTS), args)
+    figures = {"server": args.server, **report(args.server, results)}
+    if args.compare_servers:
+        for server in (s for s in SERVERS if s != args.server):
+            if not available(server):
+                console.log(f"{server}: not installed, skipped")
+                continue
+            other = run_server(server, ["minimal", "cache_hit"], args)
+            report(server, other)
+            figures |= {
+                f"{server}_minimal_rps": round(other["minimal"].rps, 1),
+                f"{server}_cache_hit_rps": round(other["cache_hit"].rps, 1),
+            }
+    encoders = encoder_microseconds()
+    console.log("20-item page serialisation, µs: " + ", ".join(f"{k} {v:.1f}" for k, v in encoders.items()))
+    figures |= {f"encode_{name}_us": round(us, 1) for name, us in encoders.items()}
+    failed = sum(result.failed for result in results.values())
+    figures["failed_requests"] = failed
+    print(json.dumps(figures))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(prog="bench-api", description=__doc__)
+    parser.add_argument(
+        "--seconds", type=float, default=8.0, help="measured seconds per endpoint (default 8)"
+    )
+    parser.add_argument("--connections", type=int, default=32, help="concurrent connections (default 32)")
+    parser.add_argument("--server", choices=sorted(SERVERS), default="uvicorn-httptools")
+    parser.add_argument("--compare-servers", action="store_true", help="also measure the other ASGI servers")
+    args = parser.parse_args()
+    if not 1 <= args.seconds <= 120 or not 1 <= args.connections <= 512:
+        parser.error("--seconds must be within 1..120 and --connections within 1..512")
+    sys.exit(main(args))
