@@ -153,7 +153,7 @@ def prometheus(
 
 
 @pytest.mark.parametrize("name", sorted(INTERFACES))
-def test_dockerfile_builds_on_any_debian_base(name: str) -> None:
+def test_dockerfile_takes_its_base_image_as_a_build_arg(name: str) -> None:
     dockerfile = (SERVICES / name / "Dockerfile").read_text()
     assert "ARG BASE_IMAGE=debian:bookworm-slim" in dockerfile
     assert re.findall(r"^FROM .*$", dockerfile, re.MULTILINE) == ["FROM ${BASE_IMAGE}"]
