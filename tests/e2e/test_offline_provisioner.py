@@ -12,7 +12,7 @@ from stacktools.localservers import free_port
 from stacktools.offline.teardown import leftovers
 from stacktools.outputs import load_outputs
 
-from tests.e2e.offline_helpers import FIXTURE_PROGRAM, run_offline
+from tests.e2e.offline_helpers import FIXTURE_PROGRAM, run_offline, run_script
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
 
@@ -158,3 +158,16 @@ def test_down_removes_everything_labelled(client: docker.DockerClient) -> None:
     assert not leftovers(client, stack)
     with pytest.raises(Exception, match="no"):
         load_outputs(stack)
+
+
+def test_up_without_a_stack_file_names_the_stacks_that_have_one() -> None:
+    result = run_script("up", "--stack", _stack(), "--offline")
+    assert result.returncode == 2
+    assert "no stack file Pulumi.e2e-fx-" in result.stderr
+    assert "stacks with a file: ci, dev, production (use --config-from one of them" in result.stderr
+
+
+def test_up_rejects_an_invalid_stack_name() -> None:
+    result = run_script("up", "--stack", "Bad_Name")
+    assert result.returncode == 2
+    assert "--stack 'Bad_Name' is not a valid stack name" in result.stderr

@@ -128,6 +128,6 @@ def test_suite_reports_a_stopped_redis(client: docker.DockerClient, stack: str) 
 def test_down_leaves_nothing_behind(client: docker.DockerClient, stack: str) -> None:
     result = run_script("down", "--stack", stack)
     assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout.splitlines()[-1])["secondsToRemove"] < 15
+    assert json.loads(result.stdout.splitlines()[-1])["stack"] == stack
     assert not leftovers(client, stack), leftovers(client, stack).describe()
     assert not offline_outputs_path(stack).exists()
