@@ -67,21 +67,23 @@ def on_test_start(environment: Environment, **_: Any) -> None:
     """Every process that runs users seeds its own products; the master (if any) records."""
     runner = environment.runner
     assert runner is not None
+    if not isinstance(runner, MasterRunner):
+        try:
+            seeded = seed_catalogue(environment.host or "", os.environ.get("PG_API_KEY", ""), SEED_COUNT)
+        except SeedError as exc:
+            if isinstance(runner, WorkerRunner):
+                runner.send_message(SEED_ERROR_MESSAGE, {"error": str(exc)})
+            elif _recorder is not None:
+                _recorder.record.seed_error = str(exc)
+            gevent.spawn(runner.quit)  # the run is invalid already; do not load a broken target
+            return
+        remember(seeded)
+        ORDERABLE_PRODUCTS.extend(seeded)
     if _recorder is not None:
+        # The profile's clock and the samples start when the load does, not before seeding.
+        if environment.shape_class is not None:
+            environment.shape_class.reset_time()  # type: ignore[no-untyped-call]
         _recorder.start()
-    if isinstance(runner, MasterRunner):
-        return
-    try:
-        seeded = seed_catalogue(environment.host or "", os.environ.get("PG_API_KEY", ""), SEED_COUNT)
-    except SeedError as exc:
-        if isinstance(runner, WorkerRunner):
-            runner.send_message(SEED_ERROR_MESSAGE, {"error": str(exc)})
-        elif _recorder is not None:
-            _recorder.record.seed_error = str(exc)
-        gevent.spawn(runner.quit)  # the run is invalid already; do not load a broken target
-        return
-    remember(seeded)
-    ORDERABLE_PRODUCTS.extend(seeded)
 
 
 @events.quitting.add_listener  # type: ignore[untyped-decorator]  # locust's hook is unannotated

@@ -70,16 +70,17 @@ def _steps(users: list[int], step_s: float, spawn_rate: float) -> tuple[Stage, .
 PROFILES: dict[str, Profile] = {
     profile.name: profile
     for profile in (
+        # ~10 rps: stays inside the API's default per-client rate limits (600 reads, 120 writes a minute).
         Profile(
             "smoke",
             "a few users for 20 s: does every route answer correctly?",
             (Stage(20, 5, 5),),
-            per_user_rps=4,
+            per_user_rps=2,
         ),
         Profile(
             "baseline",
-            "steady load for 2 minutes, comparable run to run",
-            (Stage(15, 50, 10), Stage(105, 50, 10)),
+            "steady 100 rps for 2 minutes, comparable run to run",
+            (Stage(15, 25, 5), Stage(105, 25, 5)),
             per_user_rps=4,
         ),
         # Offered load 20 -> 1200 rps: starts low enough to find the knee of a small local API.
@@ -98,8 +99,8 @@ PROFILES: dict[str, Profile] = {
         ),
         Profile(
             "soak",
-            "moderate load for 1 hour; watch the replicas' memory",
-            (Stage(60, 100, 10), Stage(3540, 100, 10)),
+            "100 rps for 1 hour; gates the API replicas' memory growth",
+            (Stage(60, 50, 5), Stage(3540, 50, 5)),
             per_user_rps=2,
         ),
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 import urllib.error
 import urllib.request
 import uuid
@@ -14,13 +15,18 @@ class SeedError(RuntimeError):
     pass
 
 
-def seed_catalogue(host: str, api_key: str, count: int) -> list[int]:
+def seed_catalogue(host: str, api_key: str, count: int, budget_s: float = 30.0) -> list[int]:
     """Creates `count` products through POST /api/v1/products; returns their ids."""
     if not host.startswith(("http://", "https://")):
         raise SeedError(f"the target must be an http:// or https:// URL, got {host!r}")
     run = uuid.uuid4().hex[:8]
     ids = []
+    deadline = time.monotonic() + budget_s
     for index in range(count):
+        if time.monotonic() > deadline:
+            raise SeedError(
+                f"seeding {count} products took over {budget_s:.0f} s; the target is too slow to load"
+            )
         body = json.dumps(api.new_product(f"lt-seed-{run}-{index:04d}")).encode()
         request = urllib.request.Request(  # noqa: S310 (http(s) only, checked above)
             host.rstrip("/") + api.PRODUCTS,
