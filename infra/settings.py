@@ -2,88 +2,22 @@
 
 from __future__ import annotations
 
-import re
-from typing import Annotated, Any, Literal
+from typing import Literal
 
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    HttpUrl,
-    field_validator,
-    model_validator,
-)
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 
-TOOL_ROLES = (
-    "lb", "postgres", "redis", "prometheus", "alertmanager", "grafana",
-    "nginx-exporter", "postgres-exporter", "redis-exporter",
-)  # fmt: skip
-ToolRole = Literal[
-    "lb", "postgres", "redis", "prometheus", "alertmanager", "grafana",
-    "nginx-exporter", "postgres-exporter", "redis-exporter",
-]  # fmt: skip
-
-_SIZE = re.compile(r"^([1-9][0-9]*)([kmg])$")
-_UNIT_KIB = {"k": 1, "m": 1024, "g": 1024 * 1024}
-_IMAGE_REF = re.compile(
-    r"^(?:[a-z0-9.-]+(?::[0-9]+)?/)?[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*"
-    r"(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$"
+from infra.value_types import (
+    Duration,
+    Identifier,
+    ImageRef,
+    PinnedImageRef,
+    Port,
+    SizeKiB,
+    SizeMiB,
+    ToolRole,
+    size_default,
 )
-
-
-def _size(unit_kib: int, low: str, high: str) -> BeforeValidator:
-    """Docker-style sizes ("512m", "1g") → integer units (MiB or KiB), range-checked in those sizes."""
-
-    def kib(text: str) -> int:
-        match = _SIZE.match(text.strip().lower())
-        if not match:
-            raise ValueError("must be a size like 64m or 1g (k, m, g = KiB, MiB, GiB)")
-        return int(match.group(1)) * _UNIT_KIB[match.group(2)]
-
-    def parse(value: object) -> int:
-        if not isinstance(value, str):
-            raise ValueError("must be a size string like 64m or 1g (k, m, g = KiB, MiB, GiB)")
-        if not kib(low) <= kib(value) <= kib(high):
-            raise ValueError(f"must be between {low} and {high}")
-        return kib(value) // unit_kib
-
-    return BeforeValidator(parse)
-
-
-def _size_default(text: str) -> Any:
-    """A size default written as in the stack files; `validate_default` parses it like config input."""
-    return text
-
-
-def _image_ref(value: str) -> str:
-    if not _IMAGE_REF.match(value):
-        raise ValueError("must be an image reference like name:tag or registry/name:tag@sha256:<64 hex>")
-    return value
-
-
-def pinned(ref: str) -> bool:
-    """An image is pinned by digest or by an explicit tag other than `latest`."""
-    last = ref.rsplit("/", 1)[-1]
-    return "@sha256:" in ref or (":" in last and not last.endswith(":latest"))
-
-
-def _pinned_image_ref(value: str) -> str:
-    _image_ref(value)
-    if not pinned(value):
-        raise ValueError("must be pinned: name:tag (not latest) or name@sha256:<digest>")
-    return value
-
-
-SizeMiB = Annotated[int, _size(1024, "4m", "256g")]  # container memory, as the Docker API takes it
-SizeKiB = Annotated[int, _size(1, "1k", "1g")]  # request bodies, as nginx takes them
-Duration = Annotated[str, Field(pattern=r"^[1-9][0-9]*(ms|s|m|h|d|w|y)$")]
-Port = Annotated[int, Field(ge=1024, le=65535)]
-ImageRef = Annotated[str, AfterValidator(_image_ref)]
-PinnedImageRef = Annotated[str, AfterValidator(_pinned_image_ref)]
-Identifier = Annotated[str, Field(pattern=r"^[a-z_][a-z0-9_]{0,62}$")]
 
 
 class Settings(BaseModel):
@@ -114,7 +48,7 @@ class Settings(BaseModel):
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     api_workers: int = Field(1, ge=1, le=16)
     api_cpus: float = Field(1.0, ge=0.05, le=64)
-    api_memory: SizeMiB = _size_default("512m")
+    api_memory: SizeMiB = size_default("512m")
     api_trusted_proxies: str = Field(
         "10.0.0.0/8,172.16.0.0/12,192.168.0.0/16", pattern=r"^[0-9./]+(?:,[0-9./]+)*$"
     )
@@ -125,9 +59,9 @@ class Settings(BaseModel):
     rate_limit_write_limit: int = Field(600, ge=1, le=1_000_000)
     postgres_user: Identifier = "app"
     postgres_database: Identifier = "app"
-    postgres_memory: SizeMiB = _size_default("512m")
-    redis_memory: SizeMiB = _size_default("256m")
-    redis_maxmemory: SizeMiB = _size_default("128m")
+    postgres_memory: SizeMiB = size_default("512m")
+    redis_memory: SizeMiB = size_default("256m")
+    redis_maxmemory: SizeMiB = size_default("128m")
     redis_maxmemory_policy: Literal[
         "allkeys-lru",
         "allkeys-lfu",
@@ -137,12 +71,12 @@ class Settings(BaseModel):
         "volatile-ttl",
         "noeviction",
     ] = "allkeys-lru"
-    monitoring_memory: SizeMiB = _size_default("512m")
-    exporter_memory: SizeMiB = _size_default("64m")
-    lb_memory: SizeMiB = _size_default("128m")
+    monitoring_memory: SizeMiB = size_default("512m")
+    exporter_memory: SizeMiB = size_default("64m")
+    lb_memory: SizeMiB = size_default("128m")
     lb_rate_limit_rps: int = Field(500, ge=1, le=100_000)
     lb_rate_limit_burst: int = Field(1000, ge=0, le=100_000)
-    lb_client_max_body_size: SizeKiB = _size_default("1m")
+    lb_client_max_body_size: SizeKiB = size_default("1m")
     lb_proxy_timeout: Duration = "30s"
     lb_upstream_keepalive: int = Field(32, ge=1, le=1024)
     lb_max_fails: int = Field(3, ge=0, le=100)

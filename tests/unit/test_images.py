@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from infra.components.images import BUILD_CONTEXTS, REGISTRY_IMAGES, SERVICES, context_hash
-from infra.settings import pinned
+from infra.value_types import pinned
 
 
 @pytest.fixture
