@@ -9,6 +9,7 @@ Dockerfiles' contents (tests/unit/test_images.py covers the real tree).
 from __future__ import annotations
 
 import hashlib
+import runpy
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,7 +24,6 @@ from pulumi.runtime.settings import get_root_resource, reset_options
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
-from infra import program
 from infra.components import images
 from infra.config import parse_settings
 from infra.settings import Settings
@@ -96,7 +96,7 @@ def run_program(stack: str, config: dict[str, str], services: Path) -> Declared:
     pulumi.runtime.set_mocks(RecordingMocks(declared), project="proving-ground", stack=stack, preview=False)
 
     def body() -> None:
-        program.main()
+        runpy.run_path(str(ROOT / "infra" / "__main__.py"), run_name="__main__")  # as Pulumi runs it
         for key, value in get_root_resource().outputs.items():  # type: ignore[union-attr]
             output = pulumi.Output.from_input(value)
             declared.outputs[key] = _sync_await(output.future())
