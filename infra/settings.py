@@ -8,9 +8,11 @@ from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator, mod
 from pydantic.alias_generators import to_camel
 
 from infra.value_types import (
+    CidrList,
     Duration,
     Identifier,
     ImageRef,
+    IPv4Address,
     PinnedImageRef,
     Port,
     SizeKiB,
@@ -34,7 +36,7 @@ class Settings(BaseModel):
     api_base_image: ImageRef | None = None
     images: dict[ToolRole, PinnedImageRef] = Field(default_factory=dict)
     public_host: str = Field("127.0.0.1", pattern=r"^[A-Za-z0-9.-]{1,253}$")
-    lb_bind_address: str = Field("127.0.0.1", pattern=r"^(?:\d{1,3}\.){3}\d{1,3}$")
+    lb_bind_address: IPv4Address = "127.0.0.1"
     lb_http_port: Port = 8080
     lb_https_port: Port = 8443
     prometheus_port: Port = 9090
@@ -49,9 +51,7 @@ class Settings(BaseModel):
     api_workers: int = Field(1, ge=1, le=16)
     api_cpus: float = Field(1.0, ge=0.05, le=64)
     api_memory: SizeMiB = size_default("512m")
-    api_trusted_proxies: str = Field(
-        "10.0.0.0/8,172.16.0.0/12,192.168.0.0/16", pattern=r"^[0-9./]+(?:,[0-9./]+)*$"
-    )
+    api_trusted_proxies: CidrList = "10.0.0.0/8,172.16.0.0/12,192.168.0.0/16"
     db_pool_size: int = Field(10, ge=1, le=200)
     rate_limit_enabled: bool = True
     rate_limit_window_seconds: int = Field(60, ge=1, le=3600)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from typing import Annotated, Any, Literal
 
@@ -39,6 +40,25 @@ def _size(unit_kib: int, low: str, high: str) -> BeforeValidator:
     return BeforeValidator(parse)
 
 
+def _ipv4(value: str) -> str:
+    try:
+        ipaddress.IPv4Address(value)
+    except ValueError:
+        raise ValueError("must be an IPv4 address like 127.0.0.1 or 0.0.0.0") from None
+    return value
+
+
+def _cidr_list(value: str) -> str:
+    for item in value.split(","):
+        try:
+            ipaddress.ip_network(item.strip())
+        except ValueError:
+            raise ValueError(
+                f"must be comma-separated CIDRs like 10.0.0.0/8,172.16.0.0/12 ({item!r} is not)"
+            ) from None
+    return value
+
+
 def size_default(text: str) -> Any:
     """A size default written as in the stack files; `validate_default` parses it like config input."""
     return text
@@ -69,4 +89,6 @@ Duration = Annotated[str, Field(pattern=r"^[1-9][0-9]*(ms|s|m|h|d|w|y)$")]
 Port = Annotated[int, Field(ge=1024, le=65535)]
 ImageRef = Annotated[str, AfterValidator(_image_ref)]
 PinnedImageRef = Annotated[str, AfterValidator(_pinned_image_ref)]
+IPv4Address = Annotated[str, AfterValidator(_ipv4)]
+CidrList = Annotated[str, AfterValidator(_cidr_list)]
 Identifier = Annotated[str, Field(pattern=r"^[a-z_][a-z0-9_]{0,62}$")]

@@ -62,7 +62,9 @@ def test_namespaced_keys_and_string_values_are_parsed():
         ("images", '{"postgres": "postgres:latest"}', "must be pinned"),
         ("images", '{"mysql": "mysql:8.0"}', "'lb', 'postgres'"),
         ("alertWebhookUrl", "not a url", "URL"),
-        ("lbBindAddress", "localhost", "should match pattern"),
+        ("lbBindAddress", "localhost", "must be an IPv4 address"),
+        ("lbBindAddress", "999.0.0.1", "must be an IPv4 address"),
+        ("apiTrustedProxies", "10.0.0.0/8,lan", "'lan' is not"),
         ("postgresUser", "App-User", "should match pattern"),
     ],
 )
