@@ -15,6 +15,11 @@ from infra.config import SecretOverrides, load_settings
 from infra.naming import POSTGRES_PORT, container_name, network_name
 from infra.settings import Settings
 
+SINGLE_CONTAINER_ROLES = (
+    "lb", "postgres", "redis", "prometheus", "alertmanager",
+    "nginx-exporter", "postgres-exporter", "redis-exporter",
+)  # fmt: skip
+
 
 def _grafana_password(settings: Settings, secrets: SecretOverrides) -> pulumi.Output[str] | None:
     if not settings.grafana_enabled:
@@ -48,21 +53,32 @@ def declare(settings: Settings, secrets: SecretOverrides) -> None:
         opts=pulumi.ResourceOptions(depends_on=[lb, postgres, redis]),
     )
 
-    single = ["lb", "postgres", "redis", "prometheus", "alertmanager", "nginx-exporter", "postgres-exporter"]
-    single += ["redis-exporter", *(["grafana"] if monitoring.grafana else [])]
+    _export_outputs(settings, api, postgres, redis, monitoring, grafana_password)
+
+
+def _export_outputs(
+    settings: Settings,
+    api: Api,
+    postgres: Postgres,
+    redis: Redis,
+    monitoring: Monitoring,
+    grafana_password: pulumi.Output[str] | None,
+) -> None:
+    """The stack outputs of docs/design.md; secrets only as secret outputs."""
+    stack = settings.stack
+    roles = [*SINGLE_CONTAINER_ROLES, *(["grafana"] if monitoring.grafana else [])]
     replicas = [replica.name for replica in api.replicas]
+    grafana_url = f"http://127.0.0.1:{settings.grafana_port}" if monitoring.grafana else None
     pulumi.export("stack", stack)
     pulumi.export("imageSource", settings.image_source)
     pulumi.export("replicas", settings.replicas)
     pulumi.export("lbUrl", settings.lb_url)
     pulumi.export("prometheusUrl", f"http://127.0.0.1:{settings.prometheus_port}")
     pulumi.export("alertmanagerUrl", f"http://127.0.0.1:{settings.alertmanager_port}")
-    pulumi.export("grafanaUrl", f"http://127.0.0.1:{settings.grafana_port}" if monitoring.grafana else None)
-    pulumi.export("containers", {**{role: container_name(stack, role) for role in single}, "api": replicas})
+    pulumi.export("grafanaUrl", grafana_url)
+    pulumi.export("containers", {**{role: container_name(stack, role) for role in roles}, "api": replicas})
     pulumi.export("apiReplicas", replicas)
-    pulumi.export(
-        "networks", {"backend": network_name(stack, "backend"), "frontend": network_name(stack, "frontend")}
-    )
+    pulumi.export("networks", {kind: network_name(stack, kind) for kind in ("backend", "frontend")})
     pulumi.export(
         "volumes", {"postgres": postgres.volume_name, "redis": redis.volume_name, **monitoring.volumes}
     )
