@@ -17,9 +17,9 @@ from rich.console import Console
 
 from load import report
 from load.baseline import Baseline, BaselineError, read_baseline, regression_checks, save_baseline
-from load.gate import Outcome, evaluate
-from load.profiles import PROFILES, get_profile
-from load.record import RunRecord
+from load.gate import Outcome, Verdict, evaluate
+from load.profiles import PROFILES, Profile, get_profile
+from load.record import RecordError, RunRecord
 from load.replicas import ReplicaMemoryWatch, memory_checks
 from load.runner import LocustRun
 from load.slo import DEFAULT_SLO_FILE, SloFile, SloFileError, Thresholds, load_slo
@@ -48,6 +48,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         default=0,
         metavar="N",
         help="run as master and wait for N workers started on other machines (docs/load.md)",
+    )
+    parser.add_argument(
+        "--gate-only",
+        type=Path,
+        metavar="DIR",
+        help="do not run: gate the record.json a Locust master wrote to DIR (e.g. a loadgen container)",
     )
     parser.add_argument("--slo", type=Path, default=DEFAULT_SLO_FILE, help="thresholds file")
     parser.add_argument(
@@ -91,9 +97,15 @@ def main(argv: list[str] | None = None) -> int:
         slo = load_slo(args.slo)
         thresholds = thresholds_for(slo, profile.name, args.overrides)
         baseline = read_baseline(args.baseline, profile.name) if args.baseline else None
+        if args.gate_only:
+            record = RunRecord.read(args.gate_only / "record.json")
+            verdict = _judge(record, profile, slo, thresholds, baseline, ReplicaMemoryWatch([]))
+            return _report(
+                console, record, verdict, args.gate_only, args.save_baseline, ReplicaMemoryWatch([])
+            )
         target = resolve_target(args.stack, args.host, allow_remote=args.allow_remote)
         preflight(target.host)
-    except (SloFileError, BaselineError, TargetError) as exc:
+    except (SloFileError, BaselineError, TargetError, RecordError) as exc:
         return _invalid(console, profile.name, str(exc))
 
     run = LocustRun(profile, target.host, target.api_key, out, args.slo, args.processes, args.expect_workers)
@@ -111,11 +123,34 @@ def main(argv: list[str] | None = None) -> int:
         return _invalid(console, profile.name, f"locust {why}; see {run.log_path}")
 
     record = RunRecord.read(run.record_path)
+    verdict = _judge(record, profile, slo, thresholds, baseline, memory)
+    return _report(console, record, verdict, run.out_dir, args.save_baseline, memory)
+
+
+def _judge(
+    record: RunRecord,
+    profile: Profile,
+    slo: SloFile,
+    thresholds: Thresholds,
+    baseline: Baseline | None,
+    memory: ReplicaMemoryWatch,
+) -> Verdict:
     verdict = evaluate(record, profile, thresholds, slo.generator)
-    rps, p95 = verdict.headline
     if baseline is not None:
-        verdict.checks += regression_checks(baseline, rps, p95, slo.baseline)
+        verdict.checks += regression_checks(baseline, *verdict.headline, slo.baseline)
     verdict.checks += memory_checks(memory, thresholds.max_memory_growth_pct)
+    return verdict
+
+
+def _report(
+    console: Console,
+    record: RunRecord,
+    verdict: Verdict,
+    out: Path,
+    save_to: Path | None,
+    memory: ReplicaMemoryWatch,
+) -> int:
+    """Plot, optional baseline, the tables, summary.json, and the JSON line last; returns the exit code."""
     report.plot(record, out / "plot.png")
     reports = {
         "dir": str(out),
@@ -124,11 +159,10 @@ def main(argv: list[str] | None = None) -> int:
         "plot": str(out / "plot.png"),
         "summary": str(out / "summary.json"),
     }
-    if args.save_baseline and verdict.outcome is not Outcome.INVALID:
-        save_baseline(
-            args.save_baseline, Baseline(profile=profile.name, host=record.host, rps=rps, p95_ms=p95)
-        )
-        reports["baseline"] = str(args.save_baseline)
+    if save_to and verdict.outcome is not Outcome.INVALID:
+        rps, p95 = verdict.headline
+        save_baseline(save_to, Baseline(profile=record.profile, host=record.host, rps=rps, p95_ms=p95))
+        reports["baseline"] = str(save_to)
     report.print_verdict(console, record, verdict)
     summary = report.summary(record, verdict, reports) | {"replica_memory": memory.summary()}
     (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")

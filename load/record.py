@@ -7,9 +7,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 
 from load.metrics import Sample
+
+
+class RecordError(ValueError):
+    pass
 
 
 class RouteEntry(BaseModel):
@@ -45,7 +49,14 @@ class RunRecord(BaseModel):
 
     @classmethod
     def read(cls, path: Path) -> RunRecord:
-        return cls.model_validate_json(path.read_bytes())
+        try:
+            return cls.model_validate_json(path.read_bytes())
+        except OSError as exc:
+            raise RecordError(f"cannot read the run record {path}: {exc.strerror}") from None
+        except ValidationError as exc:
+            raise RecordError(
+                f"{path} is not a run record written by load/locustfile.py: {exc.errors()[0]['msg']}"
+            ) from None
 
     def write(self, path: Path) -> None:
         path.write_text(self.model_dump_json())
