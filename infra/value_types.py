@@ -84,7 +84,7 @@ def _pinned_image_ref(value: str) -> str:
 
 
 SizeMiB = Annotated[int, _size(1024, "4m", "256g")]  # container memory, as the Docker API takes it
-SizeKiB = Annotated[int, _size(1, "1k", "1g")]  # request bodies, as nginx takes them
+SizeKiB = Annotated[int, _size(1, "1k", "16m")]  # request bodies: nginx and the API (≤ 16 MiB)
 Duration = Annotated[str, Field(pattern=r"^[1-9][0-9]*(ms|s|m|h|d|w|y)$")]
 Port = Annotated[int, Field(ge=1024, le=65535)]
 ImageRef = Annotated[str, AfterValidator(_image_ref)]

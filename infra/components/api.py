@@ -72,6 +72,8 @@ class Api(pulumi.ComponentResource):
             f"RATE_LIMIT_READ_LIMIT={settings.rate_limit_read_limit}",
             f"RATE_LIMIT_WRITE_LIMIT={settings.rate_limit_write_limit}",
             f"DB_POOL_SIZE={settings.db_pool_size}",
+            # The same body limit as nginx's client_max_body_size, so both answer 413 alike.
+            f"MAX_BODY_BYTES={settings.lb_client_max_body_size * 1024}",
         ]
         self.replicas = [
             docker.Container(

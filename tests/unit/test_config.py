@@ -52,7 +52,7 @@ def test_namespaced_keys_and_string_values_are_parsed():
         ("lbHttpPort", "70000", "less than or equal to 65535"),
         ("apiMemory", "lots", "size like 64m or 1g"),
         ("apiMemory", "1k", "between 4m and 256g"),
-        ("lbClientMaxBodySize", "2g", "between 1k and 1g"),
+        ("lbClientMaxBodySize", "17m", "between 1k and 16m"),
         ("prometheusRetention", "15 days", "should match pattern"),
         ("lbProxyTimeout", "0s", "should match pattern"),
         ("imageSource", "docker-hub", "'registry' or 'build'"),

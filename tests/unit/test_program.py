@@ -124,6 +124,7 @@ def test_api_replicas_are_hardened(declare_stack):
         env = [unwrap_rpc_secret(item) for item in unwrap_rpc_secret(api["envs"])]
         assert f"REPLICA_ID={name}" in env
         assert "ENVIRONMENT=production" in env
+        assert "MAX_BODY_BYTES=1048576" in env
 
 
 @pytest.mark.parametrize("stack", STACKS)
