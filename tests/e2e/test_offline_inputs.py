@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from pulumi.runtime.rpc import wrap_rpc_secret
+from stacktools.offline.container_spec import container_spec
 from stacktools.offline.stackconfig import effective_config
 from stacktools.offline.values import Inputs, UnsupportedInputError, go_duration_ns, plain
 
@@ -82,3 +83,22 @@ def test_encrypted_values_are_refused_with_the_way_out(project: Path) -> None:
 def test_override_must_be_key_value(project: Path) -> None:
     with pytest.raises(ValueError, match="--config 'replicas' is not KEY=VALUE"):
         effective_config("ci", overrides=["replicas"], root=project)
+
+
+def _spec_inputs(**fields: object) -> Inputs:
+    return Inputs({"image": "img", "name": "c", **fields}, "Container 'c'")
+
+
+def test_container_spec_applies_the_provider_defaults() -> None:
+    spec = container_spec("c", _spec_inputs(ports=[{"internal": 80.0}], memory=64.0), endpoint_config=dict)
+    # Any free host port, on every interface: the provider's default.
+    assert spec.create_kwargs["ports"] == {"80/tcp": [("0.0.0.0",)]}  # noqa: S104
+    assert "restart_policy" not in spec.create_kwargs  # restart "no"
+    assert spec.create_kwargs["mem_limit"] == "64m"
+    assert (spec.wait, spec.wait_timeout) == (False, 60.0)
+
+
+def test_uploads_into_a_read_only_container_are_refused_before_creating_it() -> None:
+    inputs = _spec_inputs(readOnly=True, uploads=[{"file": "/etc/x.conf", "content": "x"}])
+    with pytest.raises(ValueError, match="uploads need a writable rootfs; drop readOnly or mount the files"):
+        container_spec("c", inputs, endpoint_config=dict)

@@ -17,7 +17,7 @@ import docker
 import pulumi
 from rich.console import Console
 
-from . import docker_objects, generated
+from . import docker_objects, generated, images
 from .container import create_container
 from .values import Inputs, UnsupportedInputError
 
@@ -28,7 +28,7 @@ class OfflineMocks(pulumi.runtime.Mocks):
     def __init__(self, client: docker.DockerClient, console: Console) -> None:
         self.client = client
         self.console = console
-        self.images = docker_objects.ImageTally()
+        self.images = images.ImageTally()
         self.containers: list[str] = []
         self.failure: BaseException | None = None
         self._in_flight = 0
@@ -36,8 +36,8 @@ class OfflineMocks(pulumi.runtime.Mocks):
         self._handlers: dict[str, Handler] = {
             "docker:index/network:Network": lambda n, i: docker_objects.create_network(client, n, i),
             "docker:index/volume:Volume": lambda n, i: docker_objects.create_volume(client, n, i),
-            "docker:index/image:Image": lambda n, i: docker_objects.create_image(client, self.images, n, i),
-            "docker:index/remoteImage:RemoteImage": lambda n, i: docker_objects.create_remote_image(
+            "docker:index/image:Image": lambda n, i: images.create_image(client, self.images, n, i),
+            "docker:index/remoteImage:RemoteImage": lambda n, i: images.create_remote_image(
                 client, self.images, n, i
             ),
             "docker:index/container:Container": self._container,
