@@ -18,6 +18,7 @@ from rich.console import Console
 from load import report
 from load.baseline import Baseline, BaselineError, read_baseline, regression_checks, save_baseline
 from load.gate import Outcome, Verdict, evaluate
+from load.localapi import local_api
 from load.profiles import PROFILES, Profile, get_profile
 from load.record import RecordError, RunRecord
 from load.replicas import ReplicaMemoryWatch, memory_checks
@@ -55,6 +56,13 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         metavar="DIR",
         help="do not run: gate the record.json a Locust master wrote to DIR (e.g. a loadgen container)",
     )
+    parser.add_argument(
+        "--local-api",
+        type=int,
+        default=0,
+        metavar="WORKERS",
+        help="start the API on 127.0.0.1 with throw-away PostgreSQL and Redis, and load it",
+    )
     parser.add_argument("--slo", type=Path, default=DEFAULT_SLO_FILE, help="thresholds file")
     parser.add_argument(
         "--set",
@@ -74,6 +82,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         parser.error(f"--processes must be at least 1, got {args.processes}")
     if args.expect_workers < 0 or (args.expect_workers and args.processes > 1):
         parser.error("--expect-workers N takes a positive N and does not combine with --processes")
+    if args.local_api < 0 or (args.local_api and (args.host or args.gate_only)):
+        parser.error("--local-api WORKERS takes a positive count and replaces --host and --gate-only")
     return args
 
 
@@ -89,6 +99,14 @@ def thresholds_for(slo: SloFile, profile: str, overrides: list[str]) -> Threshol
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
+    if not args.local_api:
+        return run_and_gate(args)
+    with local_api(args.local_api) as (url, api_key):
+        args.host, args.stack = url, "local"
+        return run_and_gate(args, api_key)
+
+
+def run_and_gate(args: argparse.Namespace, api_key: str | None = None) -> int:
     # Wide enough for route names when the output is a log file rather than a terminal.
     console = Console(stderr=True, width=None if sys.stderr.isatty() else 120)
     profile = get_profile(args.profile)
@@ -103,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
             return _report(
                 console, record, verdict, args.gate_only, args.save_baseline, ReplicaMemoryWatch([])
             )
-        target = resolve_target(args.stack, args.host, allow_remote=args.allow_remote)
+        target = resolve_target(args.stack, args.host, allow_remote=args.allow_remote, api_key=api_key)
         preflight(target.host)
     except (SloFileError, BaselineError, TargetError, RecordError) as exc:
         return _invalid(console, profile.name, str(exc))

@@ -25,10 +25,12 @@ class Target:
     replicas: tuple[str, ...] = ()  # API replica containers, when the target is a stack
 
 
-def resolve_target(stack: str, host: str | None, *, allow_remote: bool = False) -> Target:
+def resolve_target(
+    stack: str, host: str | None, *, allow_remote: bool = False, api_key: str | None = None
+) -> Target:
     """--host plus PG_API_KEY win over the stack's `lbUrl` and `apiKey` outputs."""
     if host:
-        target = Target(host.rstrip("/"), os.environ.get("PG_API_KEY", ""))
+        target = Target(host.rstrip("/"), api_key or os.environ.get("PG_API_KEY", ""))
     else:
         try:
             outputs = load_outputs(stack)
