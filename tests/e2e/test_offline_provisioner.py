@@ -138,7 +138,9 @@ def test_unimplemented_input_field_is_an_error_naming_it(client: docker.DockerCl
     assert not leftovers(client, stack)
 
 
-def test_down_removes_everything_labelled(client: docker.DockerClient) -> None:
+def test_repeated_up_builds_nothing_and_down_removes_everything_labelled(
+    client: docker.DockerClient, fixture_stack: tuple[str, int, dict[str, object]]
+) -> None:
     stack = _stack()
     up = run_offline(
         "up",
@@ -152,6 +154,8 @@ def test_down_removes_everything_labelled(client: docker.DockerClient) -> None:
         str(FIXTURE_PROGRAM),
     )
     assert up.returncode == 0, up.stderr
+    # The module's first up built the fixture image: a repeated up takes it from the layer cache.
+    assert json.loads(up.stdout.splitlines()[-1])["imagesBuilt"] == 0
     assert leftovers(client, stack)
     down = run_offline("down", "--stack", stack)
     assert down.returncode == 0, down.stderr
