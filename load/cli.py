@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -182,7 +183,13 @@ def _report(
         save_baseline(save_to, Baseline(profile=record.profile, host=record.host, rps=rps, p95_ms=p95))
         reports["baseline"] = str(save_to)
     report.print_verdict(console, record, verdict)
-    summary = report.summary(record, verdict, reports) | {"replica_memory": memory.summary()}
+    # The machine's load as the run ends (generator, target if local, and anything else running):
+    # context for whether a figure was bound by this box rather than by the service.
+    machine = {"cpus": os.cpu_count(), "load_1m": round(os.getloadavg()[0], 2)}
+    summary = report.summary(record, verdict, reports) | {
+        "replica_memory": memory.summary(),
+        "machine": machine,
+    }
     (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
     print(json.dumps(summary))
     return int(verdict.outcome)

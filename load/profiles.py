@@ -83,11 +83,11 @@ PROFILES: dict[str, Profile] = {
             (Stage(15, 25, 5), Stage(105, 25, 5)),
             per_user_rps=4,
         ),
-        # Offered load 20 -> 1200 rps: starts low enough to find the knee of a small local API.
+        # Offered load 20 -> 1200 rps in 15 steps of 15 s: fine enough near the knee of a small API.
         Profile(
             "stress",
-            "20 s steps of rising offered load (20 to 1200 rps) until the SLO breaks; reports the knee",
-            _steps([5, 10, 20, 35, 50, 75, 100, 150, 200, 300], 20, 50),
+            "15 s steps of rising offered load (20 to 1200 rps) until the SLO breaks; reports the knee",
+            _steps([5, 10, 20, 30, 40, 50, 60, 75, 90, 110, 130, 160, 200, 250, 300], 15, 50),
             per_user_rps=4,
             step_ramp=True,
         ),

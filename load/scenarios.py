@@ -1,6 +1,6 @@
 """The API's traffic as Locust tasks: ~50% reads, ~30% writes, ~20% search and filters.
 
-Weights live in TASK_WEIGHTS only. Requests are named by route template, so the stats group
+Weights live in `ApiUser.tasks` only. Requests are named by route template, so the stats group
 `/api/v1/products/42` and `/api/v1/products/43` together. Every response is validated.
 """
 
