@@ -41,6 +41,27 @@ def dashboard() -> dict[str, Any]:
                 "Status codes",
                 target('sum by (status) (rate(http_requests_total{job="api"}[1m]))', "{{status}}"),
             ),
+            panel(
+                "Product cache hit ratio",
+                target(
+                    'sum(rate(cache_requests_total{job="api",result="hit"}[1m]))'
+                    ' / sum(rate(cache_requests_total{job="api"}[1m]))',
+                    "hit ratio",
+                ),
+                unit="percentunit",
+            ),
+            panel(
+                "Rate limiting",
+                target('sum by (kind) (rate(rate_limit_rejected_total{job="api"}[1m]))', "429 {{kind}}"),
+                target(
+                    'sum by (kind) (rate(rate_limit_fail_open_total{job="api"}[1m]))', "fail-open {{kind}}"
+                ),
+                unit="reqps",
+            ),
+            panel(
+                "DB pool connections by state",
+                target('sum by (state) (db_pool_connections{job="api"})', "{{state}}"),
+            ),
         ],
         ["api"],
     )

@@ -11,7 +11,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import yaml
 
+from infra.dashboards import all_dashboards, expressions
 from infra.render.alertmanager import render_alertmanager_yml
 from infra.render.nginx import NginxConfig, render_nginx_conf
 from infra.render.prometheus import RULES_SUBDIR, render_prometheus_yml, rule_files
@@ -64,6 +66,20 @@ def test_every_rule_file_passes_promtool_check_rules(tmp_path):
     for name, text in rule_files().items():
         (tmp_path / name).write_text(text)
         run_tool("promtool", "check", "rules", str(tmp_path / name))
+
+
+def test_every_dashboard_expression_is_valid_promql(tmp_path):
+    # promtool has no offline query check; recording rules make it parse each expression.
+    rules = [
+        {"record": f"dashboard:{name.removesuffix('.json').replace('-', '_')}:{index}", "expr": expr}
+        for name, board in all_dashboards().items()
+        for index, expr in enumerate(expressions(board))
+    ]
+    (tmp_path / "dashboards.yml").write_text(
+        yaml.safe_dump({"groups": [{"name": "dashboards", "rules": rules}]})
+    )
+    output = run_tool("promtool", "check", "rules", str(tmp_path / "dashboards.yml"))
+    assert f"SUCCESS: {len(rules)} rules found" in output
 
 
 @pytest.mark.parametrize("webhook", [None, "https://alerts.example.com/hook"])
