@@ -139,3 +139,9 @@ def declare_stack(fake_services: Path) -> Callable[..., Declared]:
 def stack_settings() -> Callable[[str], Settings]:
     """The validated settings of a stack file (`Pulumi.<stack>.yaml`)."""
     return lambda stack: parse_settings(stack, stack_config(stack))
+
+
+@pytest.fixture
+def run_stack(fake_services: Path) -> Callable[[str, dict[str, str]], Declared]:
+    """Runs the program for `stack` with exactly this config (namespaced keys), uncached."""
+    return lambda stack, config: run_program(stack, config, fake_services)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -129,3 +130,12 @@ def test_configuration_doc_lists_every_key():
     for name, field in Settings.model_fields.items():
         if name != "stack":
             assert f"`{field.alias}`" in doc, f"docs/configuration.md does not document {field.alias}"
+
+
+def test_config_from_the_engine_environment_is_read(monkeypatch, run_stack):
+    """A real engine hands config over in PULUMI_CONFIG (JSON), not through set_all_config."""
+    config = {"proving-ground:replicas": "3", "proving-ground:grafanaEnabled": "false"}
+    monkeypatch.setenv("PULUMI_CONFIG", json.dumps(config))
+    declared = run_stack("envcfg", {})
+    assert declared.outputs["apiReplicas"] == ["envcfg-api-0", "envcfg-api-1", "envcfg-api-2"]
+    assert declared.outputs["grafanaUrl"] is None
