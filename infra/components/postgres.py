@@ -55,8 +55,20 @@ class Postgres(pulumi.ComponentResource):
             ],
             volumes=[docker.ContainerVolumeArgs(volume_name=volume.name, container_path=DATA_DIR)],
             networks_advanced=networks(args.backend_network, alias="postgres"),
+            # Over TCP: during first-start init the entrypoint's temporary server listens only on
+            # the socket, so a socket probe would report ready before the real server is up.
             healthcheck=healthcheck(
-                ["CMD", "pg_isready", "-q", "-U", settings.postgres_user, "-d", settings.postgres_database],
+                [
+                    "CMD",
+                    "pg_isready",
+                    "-q",
+                    "-h",
+                    "127.0.0.1",
+                    "-U",
+                    settings.postgres_user,
+                    "-d",
+                    settings.postgres_database,
+                ],
                 start_period="30s",
             ),
             labels=container_labels(stack, "postgres"),
