@@ -31,25 +31,50 @@ def _grafana_password(settings: Settings, secrets: SecretOverrides) -> pulumi.Ou
 
 def declare(settings: Settings, secrets: SecretOverrides) -> None:
     stack = settings.stack
-    network = Network(f"{stack}-network", NetworkArgs(stack))
+    network = Network(f"{stack}-network", NetworkArgs(stack=stack))
     backend, frontend = network.backend.name, network.frontend.name
-    postgres = Postgres(f"{stack}-postgres", PostgresArgs(settings, backend, secrets.postgres_password))
-    redis = Redis(f"{stack}-redis", RedisArgs(settings, backend, secrets.redis_password))
+    postgres = Postgres(
+        f"{stack}-postgres",
+        PostgresArgs(settings=settings, backend_network=backend, password=secrets.postgres_password),
+    )
+    redis = Redis(
+        f"{stack}-redis",
+        RedisArgs(settings=settings, backend_network=backend, password=secrets.redis_password),
+    )
     api = Api(
         f"{stack}-api",
-        ApiArgs(settings, backend, postgres.host, postgres.password, redis.host, redis.password),
+        ApiArgs(
+            settings=settings,
+            backend_network=backend,
+            postgres_host=postgres.host,
+            postgres_password=postgres.password,
+            redis_host=redis.host,
+            redis_password=redis.password,
+        ),
         opts=pulumi.ResourceOptions(depends_on=[postgres, redis]),
     )
     lb = LoadBalancer(
         f"{stack}-lb",
         LoadBalancerArgs(
-            settings, frontend, backend, api.replicas, secrets.tls_certificate, secrets.tls_private_key
+            settings=settings,
+            frontend_network=frontend,
+            backend_network=backend,
+            api_replicas=api.replicas,
+            tls_certificate=secrets.tls_certificate,
+            tls_private_key=secrets.tls_private_key,
         ),
     )
     grafana_password = _grafana_password(settings, secrets)
     monitoring = Monitoring(
         f"{stack}-monitoring",
-        MonitoringArgs(settings, frontend, backend, postgres.password, redis.password, grafana_password),
+        MonitoringArgs(
+            settings=settings,
+            frontend_network=frontend,
+            backend_network=backend,
+            postgres_password=postgres.password,
+            redis_password=redis.password,
+            grafana_admin_password=grafana_password,
+        ),
         opts=pulumi.ResourceOptions(depends_on=[lb, postgres, redis]),
     )
 

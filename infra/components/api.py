@@ -20,7 +20,7 @@ HEALTHCHECK = ["CMD", "python", "-m", "app.healthcheck", "/health/ready"]
 RUN_AS = "10001:10001"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ApiArgs:
     settings: Settings
     backend_network: pulumi.Input[str]

@@ -20,7 +20,7 @@ from infra.naming import EXPORTER_PORTS, LB_STATUS_PORT, POSTGRES_PORT, REDIS_PO
 from infra.settings import Settings
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ExportersArgs:
     settings: Settings
     backend_network: pulumi.Input[str]

@@ -24,7 +24,7 @@ from infra.settings import Settings
 CERT_VALIDITY_HOURS = 24 * 90
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class LoadBalancerArgs:
     settings: Settings
     frontend_network: pulumi.Input[str]

@@ -29,7 +29,7 @@ from infra.render.prometheus import CONFIG_DIR, RULES_SUBDIR, render_prometheus_
 from infra.settings import Settings
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class MonitoringArgs:
     settings: Settings
     frontend_network: pulumi.Input[str]
@@ -52,7 +52,13 @@ class Monitoring(pulumi.ComponentResource):
         settings = args.settings
         self.volumes = {}
         self.exporters = declare_exporters(
-            ExportersArgs(settings, args.backend_network, args.postgres_password, args.redis_password), self
+            ExportersArgs(
+                settings=settings,
+                backend_network=args.backend_network,
+                postgres_password=args.postgres_password,
+                redis_password=args.redis_password,
+            ),
+            self,
         )
         self.alertmanager = self._container(
             "alertmanager",

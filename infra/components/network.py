@@ -10,7 +10,7 @@ import pulumi_docker as docker
 from infra.naming import labels, network_name
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class NetworkArgs:
     stack: str
 

@@ -16,7 +16,7 @@ from infra.settings import Settings
 DATA_DIR = "/var/lib/postgresql/data"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class PostgresArgs:
     settings: Settings
     backend_network: pulumi.Input[str]

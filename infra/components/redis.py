@@ -15,7 +15,7 @@ from infra.render.redis import CONFIG_PATH, render_redis_conf
 from infra.settings import Settings
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class RedisArgs:
     settings: Settings
     backend_network: pulumi.Input[str]
