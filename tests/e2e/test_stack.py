@@ -61,7 +61,7 @@ def provisioned(client: docker.DockerClient) -> Iterator[tuple[str, dict[str, ob
         assert up.returncode == 0, f"scripts/up failed:\n{up.stderr[-4000:]}"
         yield name, json.loads(up.stdout.splitlines()[-1])
     finally:
-        run_script("down", "--stack", name)
+        run_script("down", "--stack", name, "--remove-images")
 
 
 @pytest.fixture
@@ -126,8 +126,9 @@ def test_suite_reports_a_stopped_redis(client: docker.DockerClient, stack: str) 
 
 
 def test_down_leaves_nothing_behind(client: docker.DockerClient, stack: str) -> None:
-    result = run_script("down", "--stack", stack)
+    result = run_script("down", "--stack", stack, "--remove-images")
     assert result.returncode == 0, result.stderr
+    assert not client.images.list(filters={"label": f"proving-ground.stack={stack}"})
     assert json.loads(result.stdout.splitlines()[-1])["stack"] == stack
     assert not leftovers(client, stack), leftovers(client, stack).describe()
     assert not offline_outputs_path(stack).exists()

@@ -29,6 +29,7 @@ def _parser() -> argparse.ArgumentParser:
     up.add_argument("--program", type=Path, default=ROOT / "infra", help="the program directory")
     down = sub.add_parser("down", help="remove everything labelled with the stack")
     down.add_argument("--stack", default="dev")
+    down.add_argument("--remove-images", action="store_true", help="also untag the images built for it")
     leftover = sub.add_parser("leftovers", help="list what the engine still holds for the stack")
     leftover.add_argument("--stack", default="dev")
     return parser
@@ -38,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     console = Console(stderr=True, soft_wrap=True)
     if args.command == "down":
-        seconds = destroy(args.stack, console)
+        seconds = destroy(args.stack, console, images=args.remove_images)
         print(json.dumps({"engine": "offline", "stack": args.stack, "secondsToRemove": round(seconds, 1)}))
         return 0
     if args.command == "leftovers":

@@ -30,7 +30,7 @@ from rich.console import Console
 from ..outputs import OFFLINE_STATE, ROOT
 from .container import wait_healthy
 from .mocks import OfflineMocks
-from .teardown import remove_stack
+from .teardown import remove_images, remove_stack
 
 HEALTHY_TIMEOUT_SECONDS = 180.0
 
@@ -117,10 +117,14 @@ def provision(
     return UpResult(stack, seconds, mocks.images.built, mocks.images.reused, outputs)
 
 
-def destroy(stack: str, console: Console) -> float:
+def destroy(stack: str, console: Console, *, images: bool = False) -> float:
     started = time.monotonic()
-    removed = remove_stack(docker.from_env(), stack)
+    client = docker.from_env()
+    removed = remove_stack(client, stack)
     shutil.rmtree(state_dir(stack), ignore_errors=True)
+    untagged = remove_images(client, stack) if images else []
     seconds = time.monotonic() - started
     console.print(f"removed stack {stack}: {removed.describe()} ({seconds:.1f} s)")
+    if untagged:
+        console.print(f"untagged its images: {', '.join(untagged)}")
     return seconds

@@ -66,3 +66,14 @@ def remove_stack(client: docker.DockerClient, stack: str) -> Leftovers:
         with contextlib.suppress(NotFound):
             client.volumes.get(name).remove(force=True)
     return found
+
+
+def remove_images(client: docker.DockerClient, stack: str) -> list[str]:
+    """Untags the images built for `stack` (throw-away stacks); the shared layer cache stays."""
+    removed = []
+    for image in client.images.list(filters={"label": f"{STACK_LABEL}={stack}"}):
+        # noprune: parent layers are the build cache every other stack reuses.
+        with contextlib.suppress(NotFound):
+            client.images.remove(image.id, force=True, noprune=True)
+            removed.extend(image.tags)
+    return removed
