@@ -53,7 +53,6 @@ async def lifespan(application: FastAPI) -> AsyncIterator[None]:
     services = AppServices(
         settings=settings,
         engine=engine,
-        read_engine=engine.execution_options(isolation_level="AUTOCOMMIT"),
         redis=redis,
         limiter=RateLimiter(redis, settings),
         cache=ProductCache(redis, settings.cache_ttl_seconds),

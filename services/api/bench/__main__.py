@@ -34,12 +34,12 @@ console = Console(stderr=True)
 
 
 def seed(pg: LocalPostgres) -> None:
-    pg.execute(
+    sql = (
         "INSERT INTO products (sku, name, category, price_cents, stock) "
-        f"SELECT 'bench-' || i, 'Bench product ' || i, 'bench-' || (i % 10), 100 + i, 1000000000 "
-        f"FROM generate_series(1, {PRODUCTS}) AS i",
-        pg.database,
+        "SELECT 'bench-' || i, 'Bench product ' || i, 'bench-' || (i % 10), 100 + i, 1000000000 "
+        "FROM generate_series(1, {count}) AS i"
     )
+    pg.execute(sql.format(count=int(PRODUCTS)), pg.database)
 
 
 def measure(api: ApiProcess, names: list[str], seconds: float, connections: int) -> dict[str, LoadResult]:
@@ -75,7 +75,7 @@ def run_server(server: str, names: list[str], args: argparse.Namespace) -> dict[
 def report(server: str, results: dict[str, LoadResult]) -> dict[str, float]:
     minimal = results["minimal"].rps
     table = Table(title=f"API benchmark ({server}, 1 worker, wrk -t1 -c{args.connections})")
-    for column in ("endpoint", "rps", "p50 ms", "p99 ms", "× minimal", "target", "failed"):
+    for column in ("endpoint", "rps", "p50 ms", "p99 ms", "vs minimal", "target", "failed"):
         table.add_column(column, justify="left" if column == "endpoint" else "right")
     figures: dict[str, float] = {}
     for name, result in results.items():

@@ -29,15 +29,13 @@ api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="w
 class AppServices:
     settings: Settings
     engine: AsyncEngine
-    # Same pool, autocommit: single-statement reads skip BEGIN/ROLLBACK round trips.
-    read_engine: AsyncEngine
     redis: Redis
     limiter: RateLimiter
     cache: ProductCache
     key_hashes: frozenset[str]
 
 
-def get_services(request: Request) -> AppServices:
+async def get_services(request: Request) -> AppServices:
     services: AppServices = request.app.state.services
     return services
 

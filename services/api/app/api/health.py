@@ -6,16 +6,16 @@ import asyncio
 from typing import Any
 
 from fastapi import APIRouter, Request
-from sqlalchemy import text
 from starlette.responses import Response
 
 from app.api.deps import AppServices, json_response
 from app.core import metrics
-from app.core.db import pool_status
+from app.core.db import DriverStatement, fetch_all, pool_status
 
 router = APIRouter(tags=["health"])
 
 LIVE = b'{"status":"ok"}'
+PING = DriverStatement("SELECT 1", ())
 
 
 @router.get("/health/live")
@@ -41,8 +41,7 @@ async def ready(request: Request) -> Response:
         return json_response({"status": "starting", "checks": {}}, 503)
 
     async def postgres() -> None:
-        async with services.read_engine.connect() as conn:
-            await conn.execute(text("SELECT 1"))
+        await fetch_all(services.engine, PING)
 
     async def redis() -> None:
         await services.redis.ping()

@@ -33,9 +33,7 @@ async def list_products(
 ) -> Response:
     """Products in id order, keyset-paginated: follow `next_cursor` until it is null."""
     filters = products.ListFilter(category, min_price_cents, max_price_cents)
-    async with services.read_engine.connect() as conn:
-        page = await products.list_page(conn, filters, limit, cursor)
-    return json_response(page)
+    return json_response(await products.list_page(services.engine, filters, limit, cursor))
 
 
 @router.get("/search", response_model=ProductPage, responses=READ_ERRORS, dependencies=[ReadLimited])
@@ -45,8 +43,7 @@ async def search_products(
     limit: PageSize = 20,
 ) -> Response:
     """Products whose name contains `q` (case-insensitive), best trigram match first."""
-    async with services.read_engine.connect() as conn:
-        return json_response(await products.search(conn, q, limit))
+    return json_response(await products.search(services.engine, q, limit))
 
 
 @router.get("/{product_id}", response_model=ProductOut, responses=READ_ERRORS | errors(404))
@@ -56,8 +53,7 @@ async def get_product(product_id: ProductId, request: Request, services: Service
     services.cache.record(hit=decision.cached is not None)
     if decision.cached is not None:
         return json_bytes_response(decision.cached)
-    async with services.read_engine.connect() as conn:
-        document = orjson.dumps(await products.get(conn, product_id))
+    document = orjson.dumps(await products.get(services.engine, product_id))
     await services.cache.fill(product_id, document)
     return json_bytes_response(document)
 

@@ -13,6 +13,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
+from app.core.db import DatabaseUnavailableError
 from app.core.logs import get_logger
 from app.core.ratelimit import Decision
 
@@ -110,7 +111,7 @@ async def _rate_limited(_: Request, exc: Exception) -> Response:
 
 async def _database_error(_: Request, exc: Exception) -> Response:
     # Connection-level failures (Postgres down, pool exhausted) are temporary: 503, not 500.
-    temporary = isinstance(exc, (OperationalError, PoolTimeoutError, OSError)) or (
+    temporary = isinstance(exc, (OperationalError, PoolTimeoutError, OSError, DatabaseUnavailableError)) or (
         isinstance(exc, DBAPIError) and exc.connection_invalidated
     )
     if not temporary:
@@ -130,3 +131,4 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DBAPIError, _database_error)
     app.add_exception_handler(PoolTimeoutError, _database_error)
     app.add_exception_handler(OSError, _database_error)
+    app.add_exception_handler(DatabaseUnavailableError, _database_error)

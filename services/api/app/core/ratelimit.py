@@ -76,6 +76,20 @@ class Decision:
 UNCHECKED = Decision(allowed=True)
 
 
+def retry_after_seconds(limit: int, window: int, current: int, previous: int, offset: float) -> int:
+    """Seconds until one more request fits, if the client sends nothing meanwhile.
+
+    The estimate is previous * (1 - t / window) + current, t the offset into the current window.
+    """
+    if current < limit:
+        # Refused because of the previous window's share, which fades within this window.
+        fits_at = window * (1 - (limit - 1 - current) / previous)
+        return max(1, math.ceil(fits_at - offset))
+    # This window alone is full: wait for the next, until this window's count has faded enough.
+    fades_after = window * (1 - (limit - 1) / current)
+    return max(1, math.ceil(window - offset + fades_after))
+
+
 class RateLimiter:
     def __init__(self, redis: Redis, settings: Settings) -> None:
         self._redis = redis
@@ -113,22 +127,8 @@ class RateLimiter:
         if allowed:
             return Decision(True, limit, max(0, int(limit - estimate)), reset, 0, self._window, cached)
         RATE_LIMITED.labels(kind=kind).inc()
-        return Decision(
-            False,
-            limit,
-            0,
-            reset,
-            self._retry_after(limit, int(current), int(previous), offset),
-            self._window,
-        )
-
-    def _retry_after(self, limit: int, current: int, previous: int, offset: float) -> int:
-        """Seconds until the sliding estimate drops below the limit (assuming no more requests)."""
-        if current >= limit or previous == 0:
-            return max(1, math.ceil(self._window - offset))
-        # Solve previous * (1 - t/window) + current <= limit - 1 for t, the offset in the window.
-        needed = self._window * (1 - (limit - 1 - current) / previous)
-        return max(1, math.ceil(needed - offset))
+        retry = retry_after_seconds(limit, self._window, int(current), int(previous), offset)
+        return Decision(False, limit, 0, reset, retry, self._window)
 
     async def _get(self, key: str) -> bytes | None:
         try:

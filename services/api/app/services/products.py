@@ -1,16 +1,19 @@
-"""Product queries: keyset pagination, trigram search, writes that report conflicts clearly."""
+"""Product queries: keyset pagination, trigram search (driver-level reads, see app.core.db), and
+writes through SQLAlchemy Core that report conflicts clearly."""
 
 from __future__ import annotations
 
 import base64
 import binascii
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from app.core.db import DriverStatement, fetch_all
 from app.core.errors import ApiError, ConflictError, NotFoundError
 from app.models import Base
 
@@ -41,40 +44,66 @@ def decode_cursor(cursor: str) -> int:
     return last_id
 
 
+@lru_cache(maxsize=16)
+def _list_statement(after: bool, category: bool, min_price: bool, max_price: bool) -> DriverStatement:
+    query = select(*COLUMNS).order_by(products.c.id).limit(bindparam("limit"))
+    if after:
+        query = query.where(products.c.id > bindparam("after_id"))
+    if category:
+        query = query.where(products.c.category == bindparam("category"))
+    if min_price:
+        query = query.where(products.c.price_cents >= bindparam("min_price"))
+    if max_price:
+        query = query.where(products.c.price_cents <= bindparam("max_price"))
+    return DriverStatement.compile(query)
+
+
+SEARCH = DriverStatement.compile(
+    select(*COLUMNS)
+    .where(products.c.name.ilike(bindparam("pattern"), escape="\\"))
+    .order_by(func.similarity(products.c.name, bindparam("text")).desc(), products.c.id)
+    .limit(bindparam("limit"))
+)
+BY_ID = DriverStatement.compile(select(*COLUMNS).where(products.c.id == bindparam("product_id")))
+
+
 async def list_page(
-    conn: AsyncConnection, filters: ListFilter, limit: int, cursor: str | None
+    engine: AsyncEngine, filters: ListFilter, limit: int, cursor: str | None
 ) -> dict[str, Any]:
-    query = select(*COLUMNS).order_by(products.c.id).limit(limit + 1)
-    if cursor:
-        query = query.where(products.c.id > decode_cursor(cursor))
-    if filters.category is not None:
-        query = query.where(products.c.category == filters.category)
-    if filters.min_price_cents is not None:
-        query = query.where(products.c.price_cents >= filters.min_price_cents)
-    if filters.max_price_cents is not None:
-        query = query.where(products.c.price_cents <= filters.max_price_cents)
-    rows = [row._asdict() for row in await conn.execute(query)]
+    after_id = decode_cursor(cursor) if cursor else None
+    statement = _list_statement(
+        after_id is not None,
+        filters.category is not None,
+        filters.min_price_cents is not None,
+        filters.max_price_cents is not None,
+    )
+    rows = await fetch_all(
+        engine,
+        statement,
+        limit=limit + 1,
+        after_id=after_id,
+        category=filters.category,
+        min_price=filters.min_price_cents,
+        max_price=filters.max_price_cents,
+    )
     more = len(rows) > limit
     items = rows[:limit]
     return {"items": items, "next_cursor": encode_cursor(items[-1]["id"]) if more else None}
 
 
-async def search(conn: AsyncConnection, text: str, limit: int) -> dict[str, Any]:
+async def search(engine: AsyncEngine, text: str, limit: int) -> dict[str, Any]:
     pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    query = (
-        select(*COLUMNS)
-        .where(products.c.name.ilike(pattern, escape="\\"))
-        .order_by(func.similarity(products.c.name, text).desc(), products.c.id)
-        .limit(limit)
-    )
-    return {"items": [row._asdict() for row in await conn.execute(query)], "next_cursor": None}
+    return {
+        "items": await fetch_all(engine, SEARCH, pattern=pattern, text=text, limit=limit),
+        "next_cursor": None,
+    }
 
 
-async def get(conn: AsyncConnection, product_id: int) -> dict[str, Any]:
-    row = (await conn.execute(select(*COLUMNS).where(products.c.id == product_id))).first()
-    if row is None:
+async def get(engine: AsyncEngine, product_id: int) -> dict[str, Any]:
+    rows = await fetch_all(engine, BY_ID, product_id=product_id)
+    if not rows:
         raise NotFoundError(f"product {product_id} does not exist")
-    return row._asdict()
+    return rows[0]
 
 
 async def create(conn: AsyncConnection, fields: dict[str, Any]) -> dict[str, Any]:

@@ -49,6 +49,9 @@ async def test_readiness_fails_without_postgres_and_recovers(
     api, pg, _ = fragile
     async with httpx.AsyncClient(base_url=api.url, timeout=10.0) as http:
         assert (await http.get("/api/v1/products")).status_code == 200  # pool holds a live connection
+        # LocalPostgres trades durability for speed (synchronous_commit=off, immediate stop): flush
+        # first, or the freshly migrated schema may be lost with the "crash".
+        pg.execute("CHECKPOINT")
         pg.stop()
         try:
             ready = await _wait_for_status(http, "/health/ready", 503)

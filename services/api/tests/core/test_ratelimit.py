@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Iterator
 
 import httpx
 import pytest
+from app.core.ratelimit import retry_after_seconds
 from harness.process import TEST_API_KEY, ApiProcess
+from hypothesis import assume, given
+from hypothesis import strategies as st
 from stacktools.localservers import LocalPostgres, LocalRedis
 
 READ_LIMIT = 5
@@ -27,6 +31,12 @@ def limited_api(postgres: LocalPostgres, redis_server: LocalRedis) -> Iterator[A
         yield api
 
 
+async def _at_window_start() -> None:
+    """Each test uses a new client address, so counting starts at a fresh window: the sliding
+    estimate is then exactly the request count, whatever the machine's speed."""
+    await asyncio.sleep(WINDOW - time.time() % WINDOW + 0.02)
+
+
 async def _burst(http: httpx.AsyncClient, count: int, headers: dict[str, str]) -> list[httpx.Response]:
     return [await http.get("/api/v1/products", headers=headers) for _ in range(count)]
 
@@ -34,6 +44,7 @@ async def _burst(http: httpx.AsyncClient, count: int, headers: dict[str, str]) -
 async def test_over_the_limit_is_429_with_headers_then_resets(limited_api: ApiProcess) -> None:
     client_ip = {"X-Forwarded-For": "203.0.113.10"}
     async with httpx.AsyncClient(base_url=limited_api.url) as http:
+        await _at_window_start()
         responses = await _burst(http, READ_LIMIT + 1, client_ip)
         assert [r.status_code for r in responses] == [200] * READ_LIMIT + [429]
         assert [int(r.headers["x-ratelimit-remaining"]) for r in responses[:READ_LIMIT]] == [4, 3, 2, 1, 0]
@@ -54,6 +65,7 @@ async def test_over_the_limit_is_429_with_headers_then_resets(limited_api: ApiPr
 
 async def test_each_client_and_key_has_its_own_bucket(limited_api: ApiProcess) -> None:
     async with httpx.AsyncClient(base_url=limited_api.url) as http:
+        await _at_window_start()
         first = await _burst(http, READ_LIMIT + 1, {"X-Forwarded-For": "203.0.113.20"})
         assert first[-1].status_code == 429
         # Another client behind the trusted proxy, and a key holder, are not affected.
@@ -83,3 +95,30 @@ async def test_rejections_are_counted_in_metrics(limited_api: ApiProcess) -> Non
     async with httpx.AsyncClient(base_url=limited_api.url) as http:
         await _burst(http, READ_LIMIT + 2, {"X-Forwarded-For": "203.0.113.40"})
         assert 'rate_limit_rejected_total{kind="read"}' in (await http.get("/metrics")).text
+
+
+@given(
+    limit=st.integers(1, 1000),
+    window=st.integers(1, 3600),
+    previous=st.integers(0, 2000),
+    fill=st.floats(0, 1),
+    offset_fraction=st.floats(0, 0.999),
+)
+def test_retry_after_is_enough_and_not_much_more(
+    limit: int, window: int, previous: int, fill: float, offset_fraction: float
+) -> None:
+    offset = offset_fraction * window
+    current = round(fill * limit)  # this window's count, the refused request not included
+    weight = 1 - offset / window
+    assume(previous * weight + current + 1 > limit)  # the request was refused
+
+    wait = retry_after_seconds(limit, window, current, previous, offset)
+
+    def fits_after(seconds: float) -> bool:
+        t = offset + seconds
+        if t < window:
+            return previous * (1 - t / window) + current + 1 <= limit + 1e-9
+        return current * (1 - (t - window) / window) + 1 <= limit + 1e-9
+
+    assert fits_after(wait)
+    assert wait == 1 or not fits_after(wait - 1.01)  # at most a second of slack (rounding up)
