@@ -41,7 +41,9 @@ def resolve_target(
                 f"stack {stack!r} has no lbUrl output; its outputs: {', '.join(sorted(outputs))}"
             )
         target = Target(
-            str(outputs["lbUrl"]).rstrip("/"), os.environ.get("PG_API_KEY", outputs.get("apiKey") or "")
+            str(outputs["lbUrl"]).rstrip("/"),
+            os.environ.get("PG_API_KEY", outputs.get("apiKey") or ""),
+            tuple(outputs.get("apiReplicas") or ()),
         )
     check_host(target.host, allow_remote=allow_remote)
     if not target.api_key:

@@ -112,6 +112,14 @@ def test_missing_workers_is_not_valid(thresholds: Thresholds, limits: GeneratorL
     assert verdict.invalid_reasons == ["only 3 of 4 expected workers took part"]
 
 
+def test_exceptions_in_the_scenarios_make_the_run_not_valid(
+    thresholds: Thresholds, limits: GeneratorLimits
+) -> None:
+    record = record_of(steady_samples(20, 20, 30), task_exceptions=3)
+    verdict = evaluate(record, SMOKE, thresholds, limits)
+    assert verdict.invalid_reasons == ["the load scenarios raised 3 exceptions (see locust_exceptions.csv)"]
+
+
 def test_seed_failure_is_not_valid(thresholds: Thresholds, limits: GeneratorLimits) -> None:
     record = record_of(steady_samples(20, 20, 30), seed_error="HTTP 401")
     assert evaluate(record, SMOKE, thresholds, limits).outcome is Outcome.INVALID
