@@ -13,6 +13,9 @@ from app.core.logs import get_logger
 from app.core.metrics import CACHE_REQUESTS
 
 log = get_logger(__name__)
+# Bound once: labels() costs a lock and a dict lookup on every request otherwise.
+_HITS = CACHE_REQUESTS.labels(cache="product", result="hit")
+_MISSES = CACHE_REQUESTS.labels(cache="product", result="miss")
 
 
 def product_key(product_id: int) -> str:
@@ -26,7 +29,7 @@ class ProductCache:
 
     @staticmethod
     def record(hit: bool) -> None:
-        CACHE_REQUESTS.labels(cache="product", result="hit" if hit else "miss").inc()
+        (_HITS if hit else _MISSES).inc()
 
     async def fill(self, product_id: int, document: bytes) -> None:
         try:
