@@ -86,12 +86,15 @@ def whole_run(samples: Sequence[Sample]) -> WindowStats:
 
 
 def time_series(samples: Sequence[Sample], step_s: float = 5.0) -> list[WindowStats]:
-    """Consecutive windows of `step_s` seconds covering the run (for the plot)."""
+    """Consecutive windows of `step_s` seconds covering the run (for the plot). A last window shorter
+    than half a step is left out: the final flush of a second or two reads as a false spike."""
     if not samples:
         return []
-    end, series, start = samples[-1].t, [], 0.0
+    end, start = samples[-1].t, 0.0
+    series: list[WindowStats] = []
     while start < end:
-        series.append(window(samples, start, min(start + step_s, end)))
+        if end - start >= step_s / 2 or not series:
+            series.append(window(samples, start, min(start + step_s, end)))
         start += step_s
     return series
 

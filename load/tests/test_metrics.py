@@ -28,10 +28,12 @@ def test_window_sums_only_its_samples() -> None:
     assert (total.requests, total.rps, total.p50_ms) == (50, 50 / 3, 50)
 
 
-def test_time_series_covers_the_run_in_steps() -> None:
-    samples = [Sample(t=t, users=1, requests=1, failures=0, histogram={1: 1}) for t in range(1, 13)]
+def test_time_series_covers_the_run_in_steps_without_a_short_tail() -> None:
+    samples = [Sample(t=t, users=1, requests=1, failures=0, histogram={1: 1}) for t in range(1, 14)]
     series = time_series(samples, step_s=5)
-    assert [(w.start_s, w.end_s, w.requests) for w in series] == [(0, 5, 5), (5, 10, 5), (10, 12, 2)]
+    assert [(w.start_s, w.end_s, w.requests) for w in series] == [(0, 5, 5), (5, 10, 5), (10, 13, 3)]
+    # A trailing second or two is dropped rather than drawn as a spike.
+    assert [w.end_s for w in time_series(samples[:11], step_s=5)] == [5, 10]
 
 
 def test_cpu_use_summarises_one_process() -> None:
