@@ -14,11 +14,12 @@ import app
 from app.api import health, orders, products
 from app.api.deps import RATE_LIMIT_SCOPE_KEY, AppServices
 from app.core import metrics
+from app.core.bodylimit import BodyLimitMiddleware
 from app.core.cache import ProductCache
 from app.core.db import create_engine, pool_status
 from app.core.errors import install_error_handlers
 from app.core.logs import configure_logging, get_logger
-from app.core.middleware import BodyLimitMiddleware, RequestContextMiddleware
+from app.core.middleware import RequestContextMiddleware
 from app.core.migrations import migrate
 from app.core.ratelimit import RateLimiter
 from app.core.redis_client import create_redis
