@@ -7,7 +7,8 @@ The Lua script is atomic; it optionally GETs a cache key in the same call, so a 
 costs a single Redis round trip including its rate-limit check.
 
 If Redis is unavailable the limiter fails open: the request is served, counted in
-rate_limit_fail_open_total, and the outage logged once; the next successful call logs recovery.
+rate_limit_fail_open_total, and the outage logged once. For REDIS_RETRY_SECONDS after a failure
+requests do not wait on Redis at all; then one tries again, and the first success logs recovery.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ return {allowed, current, previous, cached}
 """
 
 log = get_logger(__name__)
+REDIS_RETRY_SECONDS = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,11 +103,16 @@ class RateLimiter:
             "write": settings.rate_limit_write_limit,
         }
         self._redis_down = False
+        # After a failure, requests skip Redis for a moment instead of each paying a timeout.
+        self._skip_redis_until = 0.0
 
     async def check(self, identity: str, kind: Kind, cache_key: str | None = None) -> Decision:
         """Counts one request of `identity`; with `cache_key`, also returns the cached value."""
         if not self._enabled:
             return Decision(allowed=True, cached=await self._get(cache_key) if cache_key else None)
+        if self._redis_down and time.monotonic() < self._skip_redis_until:
+            RATE_LIMIT_FAIL_OPEN.labels(kind=kind).inc()
+            return UNCHECKED
         now = time.time()
         window_index, offset = divmod(now, self._window)
         limit = self._limits[kind]
@@ -131,6 +138,8 @@ class RateLimiter:
         return Decision(False, limit, 0, reset, retry, self._window)
 
     async def _get(self, key: str) -> bytes | None:
+        if self._redis_down and time.monotonic() < self._skip_redis_until:
+            return None
         try:
             value = await self._redis.get(key)
         except (RedisError, OSError) as error:
@@ -141,6 +150,7 @@ class RateLimiter:
 
     def _fail_open(self, kind: Kind, error: Exception) -> None:
         RATE_LIMIT_FAIL_OPEN.labels(kind=kind).inc()
+        self._skip_redis_until = time.monotonic() + REDIS_RETRY_SECONDS
         if not self._redis_down:
             self._redis_down = True
             log.warning("redis unavailable: rate limiting fails open", error=type(error).__name__)
