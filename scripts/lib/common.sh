@@ -89,8 +89,11 @@ ensure_dockerd() {
 
 # ensure_base_image: the local Debian bookworm base (no registry needed), built once, then cached.
 # The host CA bundle goes in so that apt and pip inside builds trust this network's TLS.
+# Bump when the recipe below changes: an older local base is then rebuilt (and images on it).
+PG_BASE_RECIPE=2
 ensure_base_image() {
-  docker image inspect "$PG_BASE_IMAGE" >/dev/null 2>&1 && return 0
+  docker image inspect -f '{{range .Config.Env}}{{println .}}{{end}}' "$PG_BASE_IMAGE" 2>/dev/null \
+    | grep -qx "PG_BASE_RECIPE=$PG_BASE_RECIPE" && return 0
   ensure_apt debootstrap ca-certificates
   mkdir -p "$PG_CACHE"
   local dir
@@ -98,6 +101,12 @@ ensure_base_image() {
   log "building the Debian base image $PG_BASE_IMAGE with debootstrap (once; a few minutes)"
   as_root debootstrap --variant=minbase bookworm "$dir" http://deb.debian.org/debian >"$PG_CACHE/debootstrap.log" 2>&1 \
     || { tail -n 20 "$PG_CACHE/debootstrap.log" >&2; as_root rm -rf "$dir"; die "debootstrap failed (log: .cache/debootstrap.log)"; }
+  # debootstrap configures bookworm main only: add the point-release and security updates.
+  cat >"$dir/etc/apt/sources.list" <<'SOURCES'
+deb http://deb.debian.org/debian bookworm main
+deb http://deb.debian.org/debian bookworm-updates main
+deb http://deb.debian.org/debian-security bookworm-security main
+SOURCES
   mkdir -p "$dir/etc/ssl/certs"
   cp /etc/ssl/certs/ca-certificates.crt "$dir/etc/ssl/certs/ca-certificates.crt"
   as_root rm -rf "$dir"/var/cache/apt/archives/*.deb "$dir"/var/lib/apt/lists/*
@@ -105,6 +114,7 @@ ensure_base_image() {
     --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
     --change 'ENV PIP_CERT=/etc/ssl/certs/ca-certificates.crt' \
     --change 'ENV REQUESTS_CA_BUNDLE=/etc/ssl/certs/ca-certificates.crt' \
+    --change "ENV PG_BASE_RECIPE=$PG_BASE_RECIPE" \
     --change 'CMD ["bash"]' - "$PG_BASE_IMAGE" >/dev/null
   as_root rm -rf "$dir"
   log "base image $PG_BASE_IMAGE ready"
