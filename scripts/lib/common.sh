@@ -78,8 +78,7 @@ ensure_dockerd() {
     log "starting dockerd (log: .cache/dockerd.log)"
     as_root nohup dockerd >"$PG_CACHE/dockerd.log" 2>&1 &
   fi
-  local i
-  for i in $(seq 1 60); do
+  for _ in $(seq 1 60); do
     docker info >/dev/null 2>&1 && return 0
     sleep 0.5
   done
