@@ -27,6 +27,10 @@ def api_replica_names(stack: str, replicas: int) -> list[str]:
     return [api_replica_name(stack, index) for index in range(replicas)]
 
 
+def loadgen_worker_name(stack: str, index: int) -> str:
+    return f"{stack}-loadgen-{index}"
+
+
 def network_name(stack: str, kind: str) -> str:
     return f"{stack}-{kind}"
 

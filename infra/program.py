@@ -6,6 +6,7 @@ import pulumi
 
 from infra.components.api import Api, ApiArgs
 from infra.components.loadbalancer import LoadBalancer, LoadBalancerArgs
+from infra.components.loadgen import REPORTS_DIR, LoadGenerator, LoadGeneratorArgs
 from infra.components.monitoring import Monitoring, MonitoringArgs
 from infra.components.network import Network, NetworkArgs
 from infra.components.postgres import Postgres, PostgresArgs
@@ -78,7 +79,16 @@ def declare(settings: Settings, secrets: SecretOverrides) -> None:
         opts=pulumi.ResourceOptions(depends_on=[lb, postgres, redis]),
     )
 
-    _export_outputs(settings, api, postgres, redis, monitoring, grafana_password)
+    loadgen = None
+    if settings.loadgen_enabled:
+        loadgen = LoadGenerator(
+            f"{stack}-loadgen",
+            LoadGeneratorArgs(settings=settings, frontend_network=frontend, api_key=api.api_key),
+            # After monitoring too, so Prometheus and the dashboards see the whole run.
+            opts=pulumi.ResourceOptions(depends_on=[lb, monitoring]),
+        )
+
+    _export_outputs(settings, api, postgres, redis, monitoring, grafana_password, loadgen)
 
 
 def _export_outputs(
@@ -88,11 +98,17 @@ def _export_outputs(
     redis: Redis,
     monitoring: Monitoring,
     grafana_password: pulumi.Output[str] | None,
+    loadgen: LoadGenerator | None,
 ) -> None:
     """The stack outputs of docs/design.md; secrets only as secret outputs."""
     stack = settings.stack
     roles = [*SINGLE_CONTAINER_ROLES, *(["grafana"] if monitoring.grafana else [])]
     replicas = [replica.name for replica in api.replicas]
+    lists: dict[str, list[pulumi.Input[str]]] = {"api": [*replicas]}
+    volumes = {"postgres": postgres.volume_name, "redis": redis.volume_name, **monitoring.volumes}
+    if loadgen is not None:
+        lists["loadgen"] = [loadgen.master_name, *loadgen.worker_names]
+        volumes["loadgen"] = loadgen.volume_name
     grafana_url = f"http://127.0.0.1:{settings.grafana_port}" if monitoring.grafana else None
     pulumi.export("stack", stack)
     pulumi.export("imageSource", settings.image_source)
@@ -101,12 +117,11 @@ def _export_outputs(
     pulumi.export("prometheusUrl", f"http://127.0.0.1:{settings.prometheus_port}")
     pulumi.export("alertmanagerUrl", f"http://127.0.0.1:{settings.alertmanager_port}")
     pulumi.export("grafanaUrl", grafana_url)
-    pulumi.export("containers", {**{role: container_name(stack, role) for role in roles}, "api": replicas})
+    pulumi.export("containers", {**{role: container_name(stack, role) for role in roles}, **lists})
     pulumi.export("apiReplicas", replicas)
     pulumi.export("networks", {kind: network_name(stack, kind) for kind in ("backend", "frontend")})
-    pulumi.export(
-        "volumes", {"postgres": postgres.volume_name, "redis": redis.volume_name, **monitoring.volumes}
-    )
+    pulumi.export("volumes", volumes)
+    pulumi.export("loadgenReports", _loadgen_reports(settings, loadgen))
     pulumi.export(
         "postgres",
         {"user": settings.postgres_user, "database": settings.postgres_database, "host": postgres.host,
@@ -117,6 +132,21 @@ def _export_outputs(
     pulumi.export("redisPassword", pulumi.Output.secret(redis.password))
     if grafana_password is not None:
         pulumi.export("grafanaAdminPassword", pulumi.Output.secret(grafana_password))
+
+
+def _loadgen_reports(settings: Settings, loadgen: LoadGenerator | None) -> dict[str, str] | None:
+    """Where the loadgen master leaves its run, and how to gate it (null when the loadgen is off)."""
+    if loadgen is None:
+        return None
+    local_dir = f"reports/load/{settings.stack}-loadgen"
+    return {
+        "container": loadgen.master_name,
+        "volume": loadgen.volume_name,
+        "path": REPORTS_DIR,
+        "profile": settings.loadgen_profile,
+        "gate": f"docker cp {loadgen.master_name}:{REPORTS_DIR}/. {local_dir} && "
+        f"scripts/load --profile {settings.loadgen_profile} --gate-only {local_dir}",
+    }
 
 
 def main() -> None:

@@ -13,6 +13,7 @@ from infra.value_types import (
     Identifier,
     ImageRef,
     IPv4Address,
+    LoadProfile,
     PinnedImageRef,
     Port,
     SizeKiB,
@@ -85,6 +86,10 @@ class Settings(BaseModel):
     scrape_interval: Duration = "15s"
     alert_webhook_url: HttpUrl | None = None
     wait_timeout_seconds: int = Field(180, ge=10, le=1800)
+    loadgen_enabled: bool = False
+    loadgen_workers: int = Field(2, ge=1, le=8)
+    loadgen_profile: LoadProfile = "smoke"
+    loadgen_memory: SizeMiB = size_default("256m")
 
     @field_validator("api_base_image", "alert_webhook_url", mode="before")
     @classmethod
@@ -115,6 +120,11 @@ class Settings(BaseModel):
             problems.append(
                 f"redisMaxmemory ({self.redis_maxmemory} MiB) must be below redisMemory "
                 f"({self.redis_memory} MiB) so Redis evicts before the container is killed"
+            )
+        if self.loadgen_enabled and self.tls_enabled:
+            problems.append(
+                "loadgenEnabled, tlsEnabled: the load generator reaches nginx by container name, which "
+                "the stack's certificate does not name (its seeding verifies TLS); set one of them to false"
             )
         if problems:
             raise ValueError("\n".join(problems))

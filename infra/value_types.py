@@ -13,6 +13,10 @@ ToolRole = Literal[
     "nginx-exporter", "postgres-exporter", "redis-exporter",
 ]  # fmt: skip
 
+# The profile names of load/profiles.py (a unit test keeps them in step; the program does not
+# import the load suite, whose dependencies are the loadgen image's, not the program's).
+LoadProfile = Literal["smoke", "baseline", "stress", "spike", "soak"]
+
 _SIZE = re.compile(r"^([1-9][0-9]*)([kmg])$")
 _UNIT_KIB = {"k": 1, "m": 1024, "g": 1024 * 1024}
 _IMAGE_REF = re.compile(

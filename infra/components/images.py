@@ -35,6 +35,10 @@ REGISTRY_IMAGES = {
 # Build context directory under services/ per role (Grafana has none: it is never built).
 BUILD_CONTEXTS = {role: ("nginx" if role == "lb" else role) for role in REGISTRY_IMAGES if role != "grafana"}
 BUILD_CONTEXTS["api"] = "api"
+# The load suite's own image (docs/load.md): its build context is load/, not a services/ directory.
+LOADGEN_CONTEXT = REPO_ROOT / "load"
+# Roles with no upstream image: always built, on baseImage with `build`, else on their Dockerfile's base.
+ALWAYS_BUILT = ("api", "loadgen")
 ALWAYS_IGNORED = ("__pycache__", "*.pyc", ".pytest_cache", ".mypy_cache", ".ruff_cache")
 
 
@@ -82,23 +86,28 @@ def context_hash(context: Path, build_args: Mapping[str, str]) -> str:
 
 
 def build_args(settings: Settings, role: str) -> dict[str, str]:
-    if role == "api":
-        base = settings.api_base_image or (settings.base_image if settings.image_source == "build" else None)
+    if role in ALWAYS_BUILT:
+        own_base = settings.api_base_image if role == "api" else None
+        base = own_base or (settings.base_image if settings.image_source == "build" else None)
     else:
         base = settings.base_image
     return {"BASE_IMAGE": base} if base else {}
 
 
+def build_context(role: str) -> Path:
+    return LOADGEN_CONTEXT if role == "loadgen" else SERVICES / BUILD_CONTEXTS[role]
+
+
 def image_for(settings: Settings, role: str, parent: pulumi.Resource) -> docker.RemoteImage:
-    """The image `role` runs: built when it must be (the API, or everything with `build`)."""
+    """The image `role` runs: built when it must be (API and loadgen, or everything with `build`)."""
     resource_name = f"{settings.stack}-{role}-image"
     override = settings.images.get(role)  # type: ignore[call-overload]
-    if role != "api" and (override or settings.image_source == "registry"):
+    if role not in ALWAYS_BUILT and (override or settings.image_source == "registry"):
         ref = override or REGISTRY_IMAGES[role]
         return docker.RemoteImage(
             resource_name, name=ref, keep_locally=True, opts=pulumi.ResourceOptions(parent=parent)
         )
-    context = SERVICES / BUILD_CONTEXTS[role]
+    context = build_context(role)
     args = build_args(settings, role)
     tag = context_hash(context, args)
     return docker.RemoteImage(

@@ -19,13 +19,19 @@ def _last_logs(container: Container) -> str:
     return bytes(container.logs(tail=LOG_TAIL_LINES)).decode(errors="replace").rstrip()
 
 
-def wait_healthy(container: Container, timeout: float) -> None:
-    """Polls until the container is healthy (or running, without a healthcheck); else raises with logs."""
+def wait_healthy(container: Container, timeout: float, *, may_finish: bool = False) -> None:
+    """Polls until the container is healthy (or running, without a healthcheck); else raises with logs.
+
+    `may_finish`: a one-shot job that has already exited is done, whatever its exit code (what it
+    produced is judged elsewhere, e.g. a load run's record by its gate), not a broken service.
+    """
     deadline = time.monotonic() + timeout
     while True:
         container.reload()
         state = container.attrs["State"]
         health = (state.get("Health") or {}).get("Status")
+        if may_finish and state["Status"] == "exited":
+            return
         if state["Status"] in ("exited", "dead"):
             problem = f"exited with code {state.get('ExitCode')}"
         elif health == "unhealthy":
