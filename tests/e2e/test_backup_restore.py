@@ -140,6 +140,25 @@ def test_restore_brings_back_the_backed_up_products(
     assert create_product(stack.api, f"bkp-after-{secrets.token_hex(3)}", "After")["id"] > deleted["id"]
 
 
+def test_a_restore_that_fails_midway_rolls_back(
+    stack: Stack, backup: tuple[Path, list[dict[str, Any]]]
+) -> None:
+    """A view the dump does not know about blocks --clean's DROP TABLE after other statements ran."""
+    path, (kept, _) = backup
+    assert stack.api.patch(f"/api/v1/products/{kept['id']}", json={"name": "Kept"}).status_code == 200
+    before = psql(stack, "SELECT count(*) FROM products")
+    psql(stack, "CREATE VIEW bkp_guard AS SELECT id FROM products")
+    try:
+        result = run_script("restore", "--stack", stack.name, str(path), "--yes")
+    finally:
+        psql(stack, "DROP VIEW bkp_guard")
+    assert result.returncode == 1
+    assert "rolled back" in result.stderr
+    assert "bkp_guard depends on table" in result.stderr
+    assert psql(stack, "SELECT count(*) FROM products") == before
+    assert product_status_and_name(stack.api, kept["id"]) == (200, "Kept")
+
+
 @pytest.mark.parametrize("damage", ["truncated", "not-a-dump"])
 def test_a_damaged_file_is_refused_and_changes_nothing(
     stack: Stack, backup: tuple[Path, list[dict[str, Any]]], tmp_path: Path, damage: str
