@@ -92,6 +92,7 @@ def backup(stack: Stack) -> tuple[Path, list[dict[str, Any]]]:
         assert product_status_and_name(stack.api, product["id"]) == (200, product["name"])
     result = run_script("backup", "--stack", stack.name)
     assert result.returncode == 0, result.stderr
+    assert stack.outputs["postgresPassword"] not in result.stdout + result.stderr
     figures = json.loads(result.stdout.splitlines()[-1])
     path = Path(figures["file"])
     assert path.parent == BACKUPS / stack.name
@@ -178,6 +179,13 @@ def test_a_failed_dump_leaves_no_file(stack: Stack, tmp_path: Path) -> None:
     with pytest.raises(BackupError, match="pg_dump failed"):
         dump(target, tmp_path / "never.dump")
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("script", ["backup", "restore"])
+def test_scripts_explain_themselves(script: str) -> None:
+    result = run_script(script, "--help")
+    assert result.returncode == 0
+    assert result.stdout.startswith(f"usage: scripts/{script} [--stack NAME]")
 
 
 def test_scripts_name_a_missing_stack_or_file(tmp_path: Path) -> None:

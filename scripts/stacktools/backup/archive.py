@@ -1,5 +1,5 @@
 """Dumps written atomically and proven readable: a backup file either is a complete archive that
-`pg_restore --list` reads, or does not exist."""
+pg_restore reads to the end, or does not exist."""
 
 from __future__ import annotations
 
