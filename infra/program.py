@@ -83,9 +83,13 @@ def declare(settings: Settings, secrets: SecretOverrides) -> None:
     if settings.loadgen_enabled:
         loadgen = LoadGenerator(
             f"{stack}-loadgen",
-            LoadGeneratorArgs(settings=settings, frontend_network=frontend, api_key=api.api_key),
-            # After monitoring too, so Prometheus and the dashboards see the whole run.
-            opts=pulumi.ResourceOptions(depends_on=[lb, monitoring]),
+            LoadGeneratorArgs(
+                settings=settings,
+                frontend_network=frontend,
+                api_key=api.api_key,
+                # After monitoring too, so Prometheus and the dashboards see the whole run.
+                start_after=[lb, monitoring],
+            ),
         )
 
     _export_outputs(settings, api, postgres, redis, monitoring, grafana_password, loadgen)

@@ -8,6 +8,7 @@ volume; the host gates it with `scripts/load --profile P --gate-only DIR` (docs/
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import chain
 
@@ -65,6 +66,9 @@ class LoadGeneratorArgs:
     settings: Settings
     frontend_network: pulumi.Input[str]
     api_key: pulumi.Output[str]
+    # What must be up before the run starts. Only the master waits for it, not the component: its
+    # children would wait too, and the image build is better started at once, beside the others.
+    start_after: Sequence[pulumi.Resource] = ()
 
 
 class LoadGenerator(pulumi.ComponentResource):
@@ -100,7 +104,7 @@ class LoadGenerator(pulumi.ComponentResource):
             envs=[profile, f"PG_LOAD_RECORD={REPORTS_DIR}/record.json"],
             volumes=[docker.ContainerVolumeArgs(volume_name=volume.name, container_path=REPORTS_DIR)],
             check=MASTER_HEALTHCHECK,
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.start_after)),
         )
         # Workers seed products and send the requests: they hold the write key, inside a secret.
         key_env: pulumi.Output[str] = args.api_key.apply(lambda key: f"PG_API_KEY={key}")
