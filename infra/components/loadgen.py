@@ -150,6 +150,9 @@ def _container(
         healthcheck=healthcheck(check),
         labels=container_labels(args.settings.stack, ROLE),
         memory=args.settings.loadgen_memory,
-        restart=ONE_SHOT,  # no `wait` either: a finished run exits, by design
+        # No `wait` either: a finished run exits, by design. `mustRun` keeps the provider's default
+        # (true): a refresh finds the finished containers stopped and replaces them, so every
+        # `scripts/up` (which refreshes) plays the profile once more, as the offline engine does.
+        restart=ONE_SHOT,
         opts=opts,
     )

@@ -6,6 +6,7 @@ import typing
 
 import pytest
 from pulumi.runtime.rpc import is_rpc_secret, unwrap_rpc_secret
+from stacktools.offline.container import wait_healthy
 
 from infra.components.images import LOADGEN_CONTEXT
 from infra.config import ConfigError, parse_settings
@@ -151,3 +152,24 @@ def test_not_with_tls():
 def test_nothing_is_declared_when_a_loadgen_value_is_invalid(declare_stack):
     with pytest.raises(ConfigError):
         declare_stack("lg-bad", config_from="ci", loadgenEnabled="true", loadgenWorkers="20")
+
+
+class FinishedContainer:
+    """Enough of docker's Container for `wait_healthy`: a one-shot job that has already exited."""
+
+    def __init__(self) -> None:
+        self.name = "lg-loadgen"
+        self.attrs = {"State": {"Status": "exited", "ExitCode": 1, "Health": {"Status": "unhealthy"}}}
+
+    def reload(self) -> None:
+        pass
+
+    def logs(self, tail: int) -> bytes:
+        return b"Shutting down (exit code 1)"
+
+
+def test_offline_up_counts_a_finished_one_shot_container_as_done():
+    # Its exit code is the gate's business (a run with failed requests exits 1), not the stack's health.
+    wait_healthy(FinishedContainer(), timeout=1, may_finish=True)
+    with pytest.raises(RuntimeError, match="lg-loadgen exited with code 1; its last log lines"):
+        wait_healthy(FinishedContainer(), timeout=1)
