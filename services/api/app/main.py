@@ -90,7 +90,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     application.state.settings = settings
     install_error_handlers(application)
-    for router in (products.router, orders.router, health.router):
+    for router in (products.router, products.hot_reads, orders.router, health.router):
         application.include_router(router)
     if settings.cors_origins:
         application.add_middleware(

@@ -35,9 +35,13 @@ class AppServices:
     key_hashes: frozenset[str]
 
 
-async def get_services(request: Request) -> AppServices:
+def services_of(request: Request) -> AppServices:
     services: AppServices = request.app.state.services
     return services
+
+
+async def get_services(request: Request) -> AppServices:
+    return services_of(request)
 
 
 Services = Annotated[AppServices, Depends(get_services)]

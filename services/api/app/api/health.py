@@ -10,7 +10,7 @@ from starlette.responses import Response
 
 from app.api.deps import AppServices, json_response
 from app.core import metrics
-from app.core.db import DriverStatement, fetch_all, pool_status
+from app.core.db import DriverStatement, fetch_rows, pool_status
 
 router = APIRouter(tags=["health"])
 
@@ -41,7 +41,7 @@ async def ready(request: Request) -> Response:
         return json_response({"status": "starting", "checks": {}}, 503)
 
     async def postgres() -> None:
-        await fetch_all(services.engine, PING)
+        await fetch_rows(services.engine, PING)
 
     async def redis() -> None:
         await services.redis.ping()

@@ -59,13 +59,16 @@ def create_engine(settings: Settings) -> AsyncEngine:
             "server_settings": {
                 "statement_timeout": str(settings.db_statement_timeout_ms),
                 "application_name": f"api-{settings.replica_id}",
+                # Reads render timestamps in Postgres (JSON text): always UTC, as the writes' are.
+                "TimeZone": "UTC",
             },
         },
     )
 
 
-async def fetch_all(engine: AsyncEngine, statement: DriverStatement, **values: Any) -> list[dict[str, Any]]:
-    """Runs a read-only statement on a pooled connection at the driver level; rows as dicts."""
+async def fetch_rows(engine: AsyncEngine, statement: DriverStatement, **values: Any) -> list[Any]:
+    """Runs a read-only statement on a pooled connection at the driver level; asyncpg Records
+    (tuple-like: `row[0]`)."""
     async with engine.connect() as conn:
         pooled = await conn.get_raw_connection()
         try:
@@ -74,7 +77,7 @@ async def fetch_all(engine: AsyncEngine, statement: DriverStatement, **values: A
             # SQLAlchemy did not see this error: tell the pool to drop the connection itself.
             pooled.invalidate(error)
             raise DatabaseUnavailableError(type(error).__name__) from error
-    return [dict(record) for record in records]
+    return records  # type: ignore[no-any-return]
 
 
 def pool_status(engine: AsyncEngine) -> dict[str, int]:

@@ -53,6 +53,27 @@ async def test_unknown_fields_and_bad_values_are_422_with_field_detail(
     assert ("body", "colour") in locations
 
 
+async def test_bad_query_and_path_values_are_422_with_their_location(client: httpx.AsyncClient) -> None:
+    page = await client.get("/api/v1/products", params={"limit": "0", "category": "UPPER", "colour": "red"})
+    assert page.status_code == 422
+    assert page.json()["error"] == "validation_error"
+    locations = {tuple(item["loc"]) for item in page.json()["detail"]}
+    assert locations == {("query", "limit"), ("query", "category")}  # unknown parameters are ignored
+
+    product = await client.get("/api/v1/products/not-a-number")
+    assert product.status_code == 422
+    assert [item["loc"] for item in product.json()["detail"]] == [["path", "product_id"]]
+
+
+async def test_a_product_reads_the_same_everywhere(client: httpx.AsyncClient, make_product) -> None:  # type: ignore[no-untyped-def]
+    category = f"same-{uuid.uuid4().hex[:8]}"
+    created = await make_product(category=category)
+    listed = (await client.get("/api/v1/products", params={"category": category})).json()["items"]
+    fetched = (await client.get(f"/api/v1/products/{created['id']}")).json()
+    assert listed == [created] == [fetched]
+    assert created["created_at"].endswith("+00:00")
+
+
 async def test_malformed_json_is_a_client_error(
     client: httpx.AsyncClient, writer_headers: dict[str, str]
 ) -> None:
