@@ -49,7 +49,7 @@ class ApiProcess:
         pythonpath = os.pathsep.join(filter(None, [str(SERVICE_DIR), environ.get("PYTHONPATH")]))
         with self.log_path.open("ab") as log:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "app"],
+                self.command,
                 env={**environ, **self.env, "PYTHONPATH": pythonpath},
                 stdout=log,
                 stderr=subprocess.STDOUT,
