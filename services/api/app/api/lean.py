@@ -5,7 +5,8 @@ request; on the DB-read route that cost more CPU than the query (see scripts/ben
 endpoint is declared as usual — its path and query parameters, response model and errors document
 the route in OpenAPI unchanged — but may take only the Request and path/query parameters (no
 Depends, headers or body): they are validated together by one model built at start-up, with
-FastAPI's error shape, and the endpoint does its own rate limiting.
+FastAPI's error shape, and the endpoint does its own rate limiting. (Dependencies added where the
+router is included are not run either: include lean routers without any.)
 """
 
 from __future__ import annotations
