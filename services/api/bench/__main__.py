@@ -9,6 +9,7 @@ worker, so figures are relative; the ratios are what compares across machines.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 
@@ -18,8 +19,9 @@ from rich.console import Console
 from rich.table import Table
 from stacktools.localservers import LocalPostgres, LocalRedis
 
+from bench.cpu import process_cpu_seconds
 from bench.encoders import encoder_microseconds
-from bench.servers import SERVERS, available
+from bench.servers import SERVERS, SERVES_IN_PROCESS, available
 from bench.wrk import LoadResult, run_wrk
 
 PRODUCTS = 1000
@@ -31,7 +33,7 @@ ENDPOINTS = {  # name: (method, path)
 }
 TARGETS = {"cache_hit": 0.5, "db_read": 0.35}
 
-console = Console(stderr=True)
+console = Console(stderr=True, width=130)  # the table is wider than a non-terminal default of 80
 
 
 def seed(pg: LocalPostgres) -> None:
@@ -61,7 +63,11 @@ def measure(
             }
             if round_number == 1:
                 run_wrk(api.url + path, seconds=2, **common)  # warm-up: pools, prepared statements
+            assert api.proc is not None
+            cpu_before = process_cpu_seconds(api.proc.pid)
             result = run_wrk(api.url + path, seconds=seconds, **common)
+            cpu_us = (process_cpu_seconds(api.proc.pid) - cpu_before) * 1e6 / max(1, result.requests)
+            result = dataclasses.replace(result, server_cpu_us=cpu_us)
             console.log(f"round {round_number} {name}: {result.rps:,.0f} rps")
             if name not in results or result.rps > results[name].rps:
                 results[name] = result
@@ -82,29 +88,34 @@ def run_server(server: str, names: list[str], args: argparse.Namespace) -> dict[
 
 
 def report(server: str, results: dict[str, LoadResult]) -> dict[str, float]:
+    """rps ratios (the targets), and the server's CPU per request: steadier when the machine is shared."""
     minimal = results["minimal"].rps
+    minimal_cpu = results["minimal"].server_cpu_us
+    with_cpu = server in SERVES_IN_PROCESS
     table = Table(
         title=f"API benchmark ({server}, 1 worker, wrk -t1 -c{args.connections}, best of {args.rounds})"
     )
-    for column in ("endpoint", "rps", "p50 ms", "p99 ms", "vs minimal", "target", "failed"):
+    columns = ["endpoint", "rps", "p50 ms", "p99 ms", "vs minimal", "target", "failed"]
+    columns += ["cpu µs/req", "cpu vs minimal"] if with_cpu else []
+    for column in columns:
         table.add_column(column, justify="left" if column == "endpoint" else "right")
     figures: dict[str, float] = {}
     for name, result in results.items():
         ratio = result.rps / minimal
         target = TARGETS.get(name)
         verdict = "" if target is None else f"≥ {target} {'ok' if ratio >= target else 'MISSED'}"
-        table.add_row(
-            name,
-            f"{result.rps:,.0f}",
-            f"{result.p50_ms:.2f}",
-            f"{result.p99_ms:.2f}",
-            f"{ratio:.2f}",
-            verdict,
-            str(result.failed),
-        )
+        cpu_ratio = minimal_cpu / result.server_cpu_us if result.server_cpu_us else 0.0
+        cells = [name, f"{result.rps:,.0f}", f"{result.p50_ms:.2f}", f"{result.p99_ms:.2f}", f"{ratio:.2f}"]
+        cells += [verdict, str(result.failed)]
+        cells += [f"{result.server_cpu_us:.0f}", f"{cpu_ratio:.2f}"] if with_cpu else []
+        table.add_row(*cells)
         figures |= {f"{name}_rps": round(result.rps, 1), f"{name}_p99_ms": round(result.p99_ms, 2)}
+        if with_cpu:
+            figures[f"{name}_cpu_us"] = round(result.server_cpu_us, 1)
         if name != "minimal":
             figures[f"{name}_ratio"] = round(ratio, 3)
+            if with_cpu:
+                figures[f"{name}_cpu_ratio"] = round(cpu_ratio, 3)
     console.print(table)
     return figures
 

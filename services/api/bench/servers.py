@@ -49,6 +49,10 @@ SERVERS: dict[str, list[str]] = {
 }
 
 
+# Servers whose started process serves the requests itself (one worker): its CPU time is the server's.
+SERVES_IN_PROCESS = frozenset({"uvicorn-httptools", "uvicorn-h11"})
+
+
 def available(name: str) -> bool:
     module = {"granian": "granian"}.get(name)
     return module is None or importlib.util.find_spec(module) is not None

@@ -44,6 +44,7 @@ class LoadResult:
     p99_ms: float
     requests: int
     failed: int
+    server_cpu_us: float = 0.0  # the server's CPU time per request, filled in by the caller
 
 
 def run_wrk(
