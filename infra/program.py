@@ -148,7 +148,8 @@ def _loadgen_reports(settings: Settings, loadgen: LoadGenerator | None) -> dict[
         "volume": loadgen.volume_name,
         "path": REPORTS_DIR,
         "profile": settings.loadgen_profile,
-        "gate": f"docker cp {loadgen.master_name}:{REPORTS_DIR}/. {local_dir} && "
+        # docker cp creates only the last path element, so a fresh checkout needs the parents.
+        "gate": f"mkdir -p {local_dir} && docker cp {loadgen.master_name}:{REPORTS_DIR}/. {local_dir} && "
         f"scripts/load --profile {settings.loadgen_profile} --gate-only {local_dir}",
     }
 

@@ -80,8 +80,8 @@ def test_record_from_the_volume_passes_the_gate(
         gate = subprocess.run(
             ["bash", "-c", hint["gate"]], cwd=ROOT, capture_output=True, text=True, timeout=120, check=False
         )
+        assert gate.returncode == 0, f"{hint['gate']} exited {gate.returncode}:\n{gate.stderr[-3000:]}"
         summary = json.loads(gate.stdout.strip().splitlines()[-1])
-        assert gate.returncode == 0, f"{summary}\n{gate.stderr[-3000:]}"
         assert summary["outcome"] == "met"
         assert summary["host"] == f"http://{name}-lb"
         assert summary["workers"] == {"expected": 2, "seen": 2}
