@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import subprocess
 from collections.abc import Iterator
 
 import docker
@@ -21,6 +22,15 @@ def _stack() -> str:
     return f"e2e-fx-{secrets.token_hex(3)}"
 
 
+def _up_fixture(stack: str, port: int, *config: str) -> subprocess.CompletedProcess[str]:
+    """`up` of the fixture program from its `base` config, plus extra KEY=VALUE settings."""
+    extra = [arg for pair in config for arg in ("--config", pair)]
+    return run_offline(
+        "up", "--stack", stack, "--config-from", "base", "--config", f"port={port}", *extra,
+        "--program", str(FIXTURE_PROGRAM),
+    )  # fmt: skip
+
+
 @pytest.fixture(scope="module")
 def client() -> docker.DockerClient:
     return docker.from_env()
@@ -29,17 +39,7 @@ def client() -> docker.DockerClient:
 @pytest.fixture(scope="module")
 def fixture_stack(client: docker.DockerClient) -> Iterator[tuple[str, int, dict[str, object]]]:
     stack, port = _stack(), free_port()
-    result = run_offline(
-        "up",
-        "--stack",
-        stack,
-        "--config-from",
-        "base",
-        "--config",
-        f"port={port}",
-        "--program",
-        str(FIXTURE_PROGRAM),
-    )
+    result = _up_fixture(stack, port)
     try:
         assert result.returncode == 0, result.stderr
         yield stack, port, json.loads(result.stdout.splitlines()[-1])
@@ -99,19 +99,7 @@ def test_auto_named_container_without_wait_is_healthy_too(
 
 def test_unhealthy_container_fails_with_its_logs_and_nothing_is_left(client: docker.DockerClient) -> None:
     stack = _stack()
-    result = run_offline(
-        "up",
-        "--stack",
-        stack,
-        "--config-from",
-        "base",
-        "--config",
-        f"port={free_port()}",
-        "--config",
-        "failing=true",
-        "--program",
-        str(FIXTURE_PROGRAM),
-    )
+    result = _up_fixture(stack, free_port(), "failing=true")
     assert result.returncode == 1
     assert f"container {stack}-broken is unhealthy" in result.stderr
     assert "about to fail" in result.stderr  # the container's last log lines
@@ -120,19 +108,7 @@ def test_unhealthy_container_fails_with_its_logs_and_nothing_is_left(client: doc
 
 def test_unimplemented_input_field_is_an_error_naming_it(client: docker.DockerClient) -> None:
     stack = _stack()
-    result = run_offline(
-        "up",
-        "--stack",
-        stack,
-        "--config-from",
-        "base",
-        "--config",
-        f"port={free_port()}",
-        "--config",
-        "unsupported=true",
-        "--program",
-        str(FIXTURE_PROGRAM),
-    )
+    result = _up_fixture(stack, free_port(), "unsupported=true")
     assert result.returncode == 1
     assert "input field(s) privileged not implemented by the offline provisioner" in result.stderr
     assert not leftovers(client, stack)
@@ -142,17 +118,7 @@ def test_repeated_up_builds_nothing_and_down_removes_everything_labelled(
     client: docker.DockerClient, fixture_stack: tuple[str, int, dict[str, object]]
 ) -> None:
     stack = _stack()
-    up = run_offline(
-        "up",
-        "--stack",
-        stack,
-        "--config-from",
-        "base",
-        "--config",
-        f"port={free_port()}",
-        "--program",
-        str(FIXTURE_PROGRAM),
-    )
+    up = _up_fixture(stack, free_port())
     assert up.returncode == 0, up.stderr
     # The module's first up built the fixture image: a repeated up takes it from the layer cache.
     assert json.loads(up.stdout.splitlines()[-1])["imagesBuilt"] == 0
