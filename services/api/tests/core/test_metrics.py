@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Iterator
 
 import httpx
@@ -68,3 +69,25 @@ async def test_counts_are_exact_across_two_worker_processes(two_workers: ApiProc
         scrapes = [(await http.get("/metrics")).text for _ in range(4)]
     for text in scrapes:  # whichever worker answers, it reports every worker's counts
         assert value(text, "http_requests_total", route="/health/live") == requests
+
+
+def promtool_check_metrics(text: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["promtool", "check", "metrics"], input=text, capture_output=True, text=True, check=False
+    )
+
+
+@pytest.mark.parametrize("workers", ["one", "two"])
+async def test_exposition_passes_promtool_lint(
+    workers: str, client: httpx.AsyncClient, two_workers: ApiProcess
+) -> None:
+    """Prometheus' own linter (naming, units, HELP) on what a scrape really returns."""
+    if workers == "one":
+        await client.get("/api/v1/products/900000004")  # a labelled series in every family
+        text = (await client.get("/metrics")).text
+    else:
+        async with httpx.AsyncClient(base_url=two_workers.url) as http:
+            await http.get("/health/live")
+            text = (await http.get("/metrics")).text
+    lint = promtool_check_metrics(text)
+    assert lint.returncode == 0, f"promtool check metrics:\n{lint.stdout}{lint.stderr}"
