@@ -7,13 +7,26 @@ from collections.abc import Mapping, Sequence
 import pulumi
 import pulumi_docker as docker
 
-from infra.naming import labels
+from infra.naming import labels, volume_name
 
 RESTART_POLICY = "unless-stopped"
 
 
 def container_labels(stack: str, role: str) -> list[docker.ContainerLabelArgs]:
     return [docker.ContainerLabelArgs(label=key, value=value) for key, value in labels(stack, role).items()]
+
+
+def data_volume(
+    stack: str, role: str, parent: pulumi.Resource, *, retain_on_delete: bool = False
+) -> docker.Volume:
+    """The role's named, labelled volume `<stack>-<role>-data` (also its Pulumi resource name)."""
+    name = volume_name(stack, role)
+    return docker.Volume(
+        name,
+        name=name,
+        labels=[docker.VolumeLabelArgs(label=key, value=value) for key, value in labels(stack, role).items()],
+        opts=pulumi.ResourceOptions(parent=parent, retain_on_delete=retain_on_delete),
+    )
 
 
 def healthcheck(test: Sequence[str], start_period: str = "10s") -> docker.ContainerHealthcheckArgs:

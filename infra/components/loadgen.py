@@ -15,9 +15,9 @@ from itertools import chain
 import pulumi
 import pulumi_docker as docker
 
-from infra.components.containers import container_labels, healthcheck, networks
+from infra.components.containers import container_labels, data_volume, healthcheck, networks
 from infra.components.images import image_for
-from infra.naming import container_name, labels, loadgen_worker_name, volume_name
+from infra.naming import container_name, loadgen_worker_name, volume_name
 from infra.settings import Settings
 
 ROLE = "loadgen"
@@ -83,15 +83,9 @@ class LoadGenerator(pulumi.ComponentResource):
     ) -> None:
         super().__init__("proving-ground:index:LoadGenerator", name, None, opts)
         settings, stack = args.settings, args.settings.stack
-        child = pulumi.ResourceOptions(parent=self)
         image = image_for(settings, ROLE, self)
         self.volume_name = volume_name(stack, ROLE)
-        volume = docker.Volume(
-            self.volume_name,
-            name=self.volume_name,
-            labels=[docker.VolumeLabelArgs(label=k, value=v) for k, v in labels(stack, ROLE).items()],
-            opts=child,
-        )
+        volume = data_volume(stack, ROLE, self)
         profile = f"PG_LOAD_PROFILE={settings.loadgen_profile}"
         self.master_name = master_name = container_name(stack, ROLE)
         self.worker_names = [loadgen_worker_name(stack, index) for index in range(settings.loadgen_workers)]

@@ -14,6 +14,7 @@ import pulumi_docker as docker
 from infra.components.containers import (
     RESTART_POLICY,
     container_labels,
+    data_volume,
     http_healthcheck,
     loopback_port,
     networks,
@@ -21,7 +22,7 @@ from infra.components.containers import (
 )
 from infra.components.exporters import ExportersArgs, declare_exporters
 from infra.components.images import image_for
-from infra.naming import ALERTMANAGER_PORT, GRAFANA_PORT, PROMETHEUS_PORT, container_name, labels, volume_name
+from infra.naming import ALERTMANAGER_PORT, GRAFANA_PORT, PROMETHEUS_PORT, container_name, volume_name
 from infra.render.alertmanager import CONFIG_PATH as ALERTMANAGER_CONFIG
 from infra.render.alertmanager import render_alertmanager_yml
 from infra.render.grafana import grafana_files
@@ -121,14 +122,8 @@ class Monitoring(pulumi.ComponentResource):
         settings, stack = self._args.settings, self._args.settings.stack
         volumes = []
         if data_dir is not None:
-            name = volume_name(stack, role)
-            volume = docker.Volume(
-                name,
-                name=name,
-                labels=[docker.VolumeLabelArgs(label=k, value=v) for k, v in labels(stack, role).items()],
-                opts=pulumi.ResourceOptions(parent=self),
-            )
-            self.volumes[role] = name
+            volume = data_volume(stack, role, self)
+            self.volumes[role] = volume_name(stack, role)
             volumes.append(docker.ContainerVolumeArgs(volume_name=volume.name, container_path=data_dir))
         return docker.Container(
             container_name(stack, role),

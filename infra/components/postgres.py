@@ -7,10 +7,10 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_docker as docker
 
-from infra.components.containers import RESTART_POLICY, container_labels, healthcheck, networks
+from infra.components.containers import RESTART_POLICY, container_labels, data_volume, healthcheck, networks
 from infra.components.images import image_for
 from infra.components.secrets import password
-from infra.naming import POSTGRES_PORT, container_name, labels, volume_name
+from infra.naming import POSTGRES_PORT, container_name, volume_name
 from infra.settings import Settings
 
 DATA_DIR = "/var/lib/postgresql/data"
@@ -35,13 +35,8 @@ class Postgres(pulumi.ComponentResource):
         self.host = container_name(stack, "postgres")
         self.volume_name = volume_name(stack, "postgres")
         self.password = password(f"{stack}-postgres-password", length=32, given=args.password, parent=self)
-        volume = docker.Volume(
-            self.volume_name,
-            name=self.volume_name,
-            labels=[docker.VolumeLabelArgs(label=k, value=v) for k, v in labels(stack, "postgres").items()],
-            # Data outlives the stack: `pulumi destroy` leaves it; remove it by hand when meant.
-            opts=pulumi.ResourceOptions(parent=self, retain_on_delete=True),
-        )
+        # Data outlives the stack: `pulumi destroy` leaves it; remove it by hand when meant.
+        volume = data_volume(stack, "postgres", self, retain_on_delete=True)
         image = image_for(settings, "postgres", self)
         self.container = docker.Container(
             self.host,

@@ -7,10 +7,17 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_docker as docker
 
-from infra.components.containers import RESTART_POLICY, container_labels, healthcheck, networks, uploads
+from infra.components.containers import (
+    RESTART_POLICY,
+    container_labels,
+    data_volume,
+    healthcheck,
+    networks,
+    uploads,
+)
 from infra.components.images import image_for
 from infra.components.secrets import password
-from infra.naming import container_name, labels, volume_name
+from infra.naming import container_name, volume_name
 from infra.render.redis import CONFIG_PATH, render_redis_conf
 from infra.settings import Settings
 
@@ -34,12 +41,7 @@ class Redis(pulumi.ComponentResource):
         self.host = container_name(stack, "redis")
         self.volume_name = volume_name(stack, "redis")
         self.password = password(f"{stack}-redis-password", length=32, given=args.password, parent=self)
-        volume = docker.Volume(
-            self.volume_name,
-            name=self.volume_name,
-            labels=[docker.VolumeLabelArgs(label=k, value=v) for k, v in labels(stack, "redis").items()],
-            opts=pulumi.ResourceOptions(parent=self),
-        )
+        volume = data_volume(stack, "redis", self)
         config: pulumi.Output[str] = pulumi.Output.secret(
             self.password.apply(lambda password: render_redis_conf(settings, password))
         )
