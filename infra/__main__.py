@@ -1,10 +1,5 @@
-"""Entry point Pulumi runs (`main: infra/` in Pulumi.yaml)."""
-
-import sys
-from pathlib import Path
-
-# Pulumi puts infra/ itself on sys.path; the program imports as the `infra` package from the repo root.
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+"""Entry point Pulumi runs (`main: infra/` in Pulumi.yaml); `infra` imports from the virtualenv,
+where the project is installed editable (scripts/lib/common.sh)."""
 
 from infra.program import main
 

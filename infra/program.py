@@ -11,8 +11,8 @@ from infra.components.monitoring import Monitoring, MonitoringArgs
 from infra.components.network import Network, NetworkArgs
 from infra.components.postgres import Postgres, PostgresArgs
 from infra.components.redis import Redis, RedisArgs
-from infra.components.secrets import password
-from infra.config import SecretOverrides, load_settings
+from infra.components._secrets import password
+from infra.settings import SecretOverrides, load_settings
 from infra.naming import POSTGRES_PORT, container_name, network_name
 from infra.settings import Settings
 

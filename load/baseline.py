@@ -9,8 +9,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, ValidationError
 
-from load.gate import Check
-from load.slo import BaselineTolerance
+from load.suite.gate import Check
+from load.suite.slo import BaselineTolerance
 
 
 class Baseline(BaseModel):

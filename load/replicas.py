@@ -7,7 +7,7 @@ import subprocess
 import threading
 from statistics import mean
 
-from load.gate import Check
+from load.suite.gate import Check
 
 _UNITS = {
     "B": 1 / 2**20,

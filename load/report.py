@@ -12,9 +12,9 @@ import matplotlib.pyplot as plt
 from rich.console import Console
 from rich.table import Table
 
-from load.gate import Verdict
-from load.metrics import time_series
-from load.record import RunRecord
+from load.suite.gate import Verdict
+from load.suite.metrics import time_series
+from load.suite.record import RunRecord
 
 OUTCOME_TEXT = {0: "[green]SLO met[/]", 1: "[red]SLO breached[/]", 2: "[yellow]run not valid[/]"}
 

@@ -9,9 +9,9 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from load.profiles import Profile
+from load.suite.profiles import Profile
 
-LOCUSTFILE = Path(__file__).with_name("locustfile.py")
+LOCUSTFILE = Path(__file__).with_name("suite") / "locustfile.py"
 # Spawning, seeding and the final worker reports, beyond the profile's own duration.
 GRACE_S = 60.0
 
@@ -72,7 +72,6 @@ class LocustRun:
             "PG_API_KEY": self.api_key,
             "PG_LOAD_RECORD": str(self.record_path),
             "PG_LOAD_SLO": str(self.slo_file),
-            "PYTHONPATH": os.pathsep.join([str(LOCUSTFILE.parents[1]), os.environ.get("PYTHONPATH", "")]),
         }
 
     def run(self) -> int | None:

@@ -9,9 +9,9 @@ import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 
-from stacktools.outputs import StackNotFoundError, load_outputs
+from kit.outputs import StackNotFoundError, load_outputs
 
-from load import api
+from load.suite import api
 
 
 class TargetError(ValueError):

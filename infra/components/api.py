@@ -9,9 +9,9 @@ from urllib.parse import quote
 import pulumi
 import pulumi_docker as docker
 
-from infra.components.containers import RESTART_POLICY, container_labels, healthcheck, networks
-from infra.components.images import image_for
-from infra.components.secrets import password
+from infra.components._container import RESTART_POLICY, container_labels, healthcheck, networks
+from infra.components._images import image_for
+from infra.components._secrets import password
 from infra.naming import POSTGRES_PORT, REDIS_PORT, api_replica_name
 from infra.settings import Settings
 

@@ -8,14 +8,14 @@ from urllib.parse import quote
 import pulumi
 import pulumi_docker as docker
 
-from infra.components.containers import (
+from infra.components._container import (
     RESTART_POLICY,
     container_labels,
     healthcheck,
     http_healthcheck,
     networks,
 )
-from infra.components.images import image_for
+from infra.components._images import image_for
 from infra.naming import EXPORTER_PORTS, LB_STATUS_PORT, POSTGRES_PORT, REDIS_PORT, container_name
 from infra.settings import Settings
 

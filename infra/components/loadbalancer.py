@@ -9,14 +9,14 @@ import pulumi
 import pulumi_docker as docker
 import pulumi_tls as tls
 
-from infra.components.containers import (
+from infra.components._container import (
     RESTART_POLICY,
     container_labels,
     http_healthcheck,
     networks,
     uploads,
 )
-from infra.components.images import image_for
+from infra.components._images import image_for
 from infra.naming import LB_STATUS_PORT, container_name
 from infra.render.nginx import CONFIG_PATH, TLS_DIR, NginxConfig, render_nginx_conf
 from infra.settings import Settings

@@ -1,7 +1,7 @@
 """LoadGenerator: an optional Locust master and N workers, built from load/, run once per `up`.
 
 They sit on the frontend network only and reach the API through nginx, like real users. They are
-one-shot jobs: they play one profile of load/profiles.py and exit, so they restart "no" and nothing
+one-shot jobs: they play one profile of load/suite/profiles.py and exit, so they restart "no" and nothing
 waits for them to be healthy. The master writes its run record, Locust's HTML and CSV to a named
 volume; the host gates it with `scripts/load --profile P --gate-only DIR` (docs/load.md).
 """
@@ -15,8 +15,8 @@ from itertools import chain
 import pulumi
 import pulumi_docker as docker
 
-from infra.components.containers import container_labels, data_volume, healthcheck, networks
-from infra.components.images import image_for
+from infra.components._container import container_labels, data_volume, healthcheck, networks
+from infra.components._images import image_for
 from infra.naming import container_name, loadgen_worker_name, volume_name
 from infra.settings import Settings
 
@@ -49,7 +49,7 @@ WORKER_HEALTHCHECK = _socket_check(column=2, state="01")
 
 
 def master_command(settings: Settings) -> list[str]:
-    """Locust arguments of the master (the image's entry point is `locust -f load/locustfile.py`)."""
+    """Locust arguments of the master (the image's entry point is `locust -f load/suite/locustfile.py`)."""
     options = {
         "--expect-workers": str(settings.loadgen_workers),
         "--expect-workers-max-wait": str(WORKERS_MAX_WAIT_S),

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_docker as docker
 
-from infra.components.containers import (
+from infra.components._container import (
     RESTART_POLICY,
     container_labels,
     data_volume,
@@ -21,7 +21,7 @@ from infra.components.containers import (
     uploads,
 )
 from infra.components.exporters import ExportersArgs, declare_exporters
-from infra.components.images import image_for
+from infra.components._images import image_for
 from infra.naming import ALERTMANAGER_PORT, GRAFANA_PORT, PROMETHEUS_PORT, container_name, volume_name
 from infra.render.alertmanager import CONFIG_PATH as ALERTMANAGER_CONFIG
 from infra.render.alertmanager import render_alertmanager_yml

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_docker as docker
 
-from infra.naming import labels, network_name
+from infra.topology import network_name
+from kit.contract import labels
 
 
 @dataclass(frozen=True, kw_only=True)

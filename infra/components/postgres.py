@@ -7,71 +7,58 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_docker as docker
 
-from infra.components.containers import RESTART_POLICY, container_labels, data_volume, healthcheck, networks
-from infra.components.images import image_for
-from infra.components.secrets import password
-from infra.naming import POSTGRES_PORT, container_name, volume_name
-from infra.settings import Settings
-
-DATA_DIR = "/var/lib/postgresql/data"
+from infra.components._container import Placement, data_volume, healthcheck, role_container
+from infra.components._secrets import password
+from infra.topology import POSTGRES, container_name
 
 
 @dataclass(frozen=True, kw_only=True)
 class PostgresArgs:
-    settings: Settings
+    placement: Placement
     backend_network: pulumi.Input[str]
-    password: pulumi.Output[str] | None = None
+    user: str
+    database: str
+    memory_mib: int
+    password: pulumi.Output[str] | None = None  # None: generate one
 
 
 class Postgres(pulumi.ComponentResource):
     container: docker.Container
     password: pulumi.Output[str]
     host: str
-    volume_name: str
+    port: int
+    user: str
+    database: str
+    volume_name: pulumi.Output[str]
 
     def __init__(self, name: str, args: PostgresArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("proving-ground:index:Postgres", name, None, opts)
-        settings, stack = args.settings, args.settings.stack
-        self.host = container_name(stack, "postgres")
-        self.volume_name = volume_name(stack, "postgres")
+        stack = args.placement.stack
+        self.host, self.port = container_name(stack, POSTGRES), POSTGRES.port or 5432
+        self.user, self.database = args.user, args.database
         self.password = password(f"{stack}-postgres-password", length=32, given=args.password, parent=self)
         # Data outlives the stack: `pulumi destroy` leaves it; remove it by hand when meant.
-        volume = data_volume(stack, "postgres", self, retain_on_delete=True)
-        image = image_for(settings, "postgres", self)
-        self.container = docker.Container(
-            self.host,
-            name=self.host,
-            hostname=self.host,
-            image=image.image_id,
+        volume = data_volume(stack, POSTGRES, self, retain_on_delete=True)
+        self.volume_name = volume.name
+        self.container = role_container(
+            args.placement,
+            POSTGRES,
+            self,
+            image=args.placement.images.image(POSTGRES, self).image_id,
             envs=[
-                f"POSTGRES_USER={settings.postgres_user}",
-                f"POSTGRES_DB={settings.postgres_database}",
+                f"POSTGRES_USER={args.user}",
+                f"POSTGRES_DB={args.database}",
                 pulumi.Output.concat("POSTGRES_PASSWORD=", self.password),
             ],
-            volumes=[docker.ContainerVolumeArgs(volume_name=volume.name, container_path=DATA_DIR)],
-            networks_advanced=networks(args.backend_network, alias="postgres"),
+            volume=volume,
+            networks=[args.backend_network],
             # Over TCP: during first-start init the entrypoint's temporary server listens only on
             # the socket, so a socket probe would report ready before the real server is up.
             healthcheck=healthcheck(
-                [
-                    "CMD",
-                    "pg_isready",
-                    "-q",
-                    "-h",
-                    "127.0.0.1",
-                    "-U",
-                    settings.postgres_user,
-                    "-d",
-                    settings.postgres_database,
-                ],
+                ["CMD", "pg_isready", "-q", "-h", "127.0.0.1", "-U", args.user, "-d", args.database],
                 start_period="30s",
             ),
-            labels=container_labels(stack, "postgres"),
-            memory=settings.postgres_memory,
+            memory=args.memory_mib,
             shm_size=128,
-            restart=RESTART_POLICY,
-            wait=True,
-            wait_timeout=settings.wait_timeout_seconds,
-            opts=pulumi.ResourceOptions(parent=self),
         )
-        self.register_outputs({"host": self.host, "port": POSTGRES_PORT, "volume": self.volume_name})
+        self.register_outputs({"host": self.host, "port": self.port, "volume": self.volume_name})

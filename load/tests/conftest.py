@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from load.slo import GeneratorLimits, Thresholds
+from load.suite.slo import GeneratorLimits, Thresholds
 
 
 @pytest.fixture

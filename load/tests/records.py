@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from load.metrics import Sample
-from load.record import RunRecord
+from load.suite.metrics import Sample
+from load.suite.record import RunRecord
 
 
 def steady_samples(

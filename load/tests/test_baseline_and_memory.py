@@ -8,7 +8,7 @@ import pytest
 
 from load.baseline import Baseline, BaselineError, read_baseline, regression_checks, save_baseline
 from load.replicas import ReplicaMemoryWatch, growth_pct, memory_checks, parse_mib
-from load.slo import BaselineTolerance
+from load.suite.slo import BaselineTolerance
 
 TOLERANCE = BaselineTolerance(p95_tolerance_pct=20, rps_tolerance_pct=10)
 BASE = Baseline(profile="baseline", host="http://127.0.0.1:1", rps=100, p95_ms=50)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from load.gate import Outcome, evaluate
-from load.metrics import Sample
-from load.profiles import Profile, Stage, get_profile
-from load.record import ErrorEntry
-from load.slo import GeneratorLimits, Thresholds
+from load.suite.gate import Outcome, evaluate
+from load.suite.metrics import Sample
+from load.suite.profiles import Profile, Stage, get_profile
+from load.suite.record import ErrorEntry
+from load.suite.slo import GeneratorLimits, Thresholds
 from load.tests.records import record_of, steady_samples
 
 SMOKE = get_profile("smoke")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from load.metrics import Sample, cpu_use, percentile, time_series, whole_run, window
+from load.suite.metrics import Sample, cpu_use, percentile, time_series, whole_run, window
 
 
 def test_percentile_reads_the_merged_histogram() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from load.profiles import PROFILES, Profile, Stage, UnknownProfileError, get_profile
+from load.suite.profiles import PROFILES, Profile, Stage, UnknownProfileError, get_profile
 
 
 def test_every_profile_is_bounded_and_smoke_is_short() -> None:

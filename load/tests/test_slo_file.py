@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from load.cli import thresholds_for
-from load.profiles import PROFILES
-from load.slo import SloFileError, load_slo
+from load.suite.profiles import PROFILES
+from load.suite.slo import SloFileError, load_slo
 
 
 def test_the_shipped_file_covers_every_profile() -> None:

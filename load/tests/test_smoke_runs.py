@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from stacktools.localservers import free_port
+from kit.local.servers import free_port
 
 from load.baseline import Baseline, save_baseline
-from load.localapi import local_api
+from kit.local.api import local_api
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow
@@ -29,7 +29,7 @@ def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
 
 
 def run_load(host: str, api_key: str, out: Path, *args: str) -> tuple[int, dict[str, Any]]:
-    env = {**os.environ, "PG_API_KEY": api_key, "PYTHONPATH": f"{ROOT / 'scripts'}{os.pathsep}{ROOT}"}
+    env = {**os.environ, "PG_API_KEY": api_key}
     result = subprocess.run(
         [sys.executable, "-m", "load", "--profile", "smoke", "--host", host, "--out", str(out), *args],
         cwd=ROOT,

@@ -9,11 +9,11 @@ PG_VENV="$PG_ROOT/.venv"
 PG_CACHE="$PG_ROOT/.cache"
 PG_BASE_IMAGE="${PG_BASE_IMAGE:-proving-ground/debian-base:bookworm}"
 export PG_ROOT PG_VENV PG_CACHE PG_BASE_IMAGE
-# Python tooling shared by the scripts and the tests (stack outputs, offline provisioner).
-export PYTHONPATH="$PG_ROOT/scripts${PYTHONPATH:+:$PYTHONPATH}"
 
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "error: $*"; exit 2; }
+# elapsed_since START: seconds since START (an $EPOCHREALTIME value), one decimal.
+elapsed_since() { awk -v from="$1" -v to="$EPOCHREALTIME" 'BEGIN { printf "%.1f", to - from }'; }
 
 # parse_stack_args USAGE "$@": handles --stack NAME and --help; leaves the rest in PG_ARGS.
 PG_STACK=dev
@@ -48,13 +48,15 @@ ensure_apt() {
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
-# ensure_venv: .venv with requirements-dev.txt (and the files it includes) installed;
-# reinstalls only when one of those files changed.
+# ensure_venv: .venv with requirements-dev.txt (and the files it includes) installed, and the
+# project's own packages (kit, infra, load; the API's app) editable; reinstalls only when one of
+# those files changed.
 ensure_venv() {
   local stamp="$PG_VENV/.requirements.sha256" want
   want=$(cat "$PG_ROOT/requirements-dev.txt" "$PG_ROOT"/services/api/requirements*.txt \
     "$PG_ROOT"/infra/requirements.txt "$PG_ROOT"/load/requirements.txt \
-    "$PG_ROOT"/scripts/stacktools/offline/requirements.txt 2>/dev/null | sha256sum | cut -d' ' -f1)
+    "$PG_ROOT"/kit/requirements.txt "$PG_ROOT"/pyproject.toml "$PG_ROOT"/services/api/pyproject.toml \
+    2>/dev/null | sha256sum | cut -d' ' -f1)
   if [ -x "$PG_VENV/bin/python" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then
     export PATH="$PG_VENV/bin:$PATH"
     return 0
@@ -64,6 +66,12 @@ ensure_venv() {
   # Some machines' pip.conf lists local indexes that may be absent; their warnings are noise.
   { "$PG_VENV/bin/pip" install -q --upgrade pip 2>&1 | { grep -v 'is ignored: it is neither' || true; }; } >&2
   { "$PG_VENV/bin/pip" install -q -r "$PG_ROOT/requirements-dev.txt" 2>&1 | { grep -v 'is ignored: it is neither' || true; }; } >&2
+  # Editable, dependencies already above: imports resolve to this checkout, no PYTHONPATH needed.
+  # compat mode: a static .pth entry (the repo root, services/api) that mypy and pytest follow too.
+  mkdir -p "$PG_CACHE"
+  "$PG_VENV/bin/pip" install -q --no-deps --config-settings editable_mode=compat \
+    -e "$PG_ROOT" -e "$PG_ROOT/services/api" >"$PG_CACHE/pip-editable.log" 2>&1 \
+    || { tail -n 20 "$PG_CACHE/pip-editable.log" >&2; die "editable install failed (log: .cache/pip-editable.log)"; }
   echo "$want" >"$stamp"
   export PATH="$PG_VENV/bin:$PATH"
 }

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -12,11 +11,9 @@ FIXTURE_PROGRAM = Path(__file__).resolve().parent / "fixture_program" / "infra"
 
 
 def run_offline(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "scripts")}
     return subprocess.run(
-        [sys.executable, "-m", "stacktools.offline", *args],
+        [sys.executable, "-m", "kit.engine.offline", *args],
         cwd=ROOT,
-        env=env,
         capture_output=True,
         text=True,
         timeout=timeout,

@@ -16,10 +16,10 @@ from typing import Any
 import httpx
 import pytest
 from app.core.migrations import head_revision
-from stacktools.backup.archive import BACKUPS, dump
-from stacktools.backup.stack import BackupError, StackTarget
-from stacktools.localservers import free_port
-from stacktools.outputs import load_outputs
+from kit.backup.archive import BACKUPS, dump
+from kit.backup.stack import BackupError, StackTarget
+from kit.local.servers import free_port
+from kit.outputs import load_outputs
 
 from tests.e2e.offline_helpers import run_script
 

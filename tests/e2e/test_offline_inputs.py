@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 from pulumi.runtime.rpc import wrap_rpc_secret
-from stacktools.offline.container_spec import container_spec
-from stacktools.offline.stackconfig import effective_config
-from stacktools.offline.values import Inputs, UnsupportedInputError, go_duration_ns, plain
+from kit.engine.offline.container_spec import container_spec
+from kit.engine.offline.stackconfig import effective_config
+from kit.engine.offline.values import Inputs, UnsupportedInputError, go_duration_ns, plain
 
 
 def test_plain_unwraps_nested_secrets_and_integral_floats() -> None:

@@ -9,9 +9,9 @@ from collections.abc import Iterator
 
 import docker
 import pytest
-from stacktools.localservers import free_port
-from stacktools.offline.teardown import leftovers
-from stacktools.outputs import load_outputs
+from kit.local.servers import free_port
+from kit.engine.teardown import leftovers
+from kit.outputs import load_outputs
 
 from tests.e2e.offline_helpers import FIXTURE_PROGRAM, run_offline, run_script
 

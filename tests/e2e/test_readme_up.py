@@ -8,8 +8,8 @@ import secrets
 import urllib.request
 
 import pytest
-from stacktools.localservers import free_port
-from stacktools.outputs import load_outputs
+from kit.local.servers import free_port
+from kit.outputs import load_outputs
 
 from tests.e2e.offline_helpers import run_script
 

@@ -11,10 +11,10 @@ from collections.abc import Iterator
 
 import docker
 import pytest
-from stacktools.localservers import free_port
-from stacktools.offline.container import wait_healthy
-from stacktools.offline.teardown import leftovers
-from stacktools.outputs import offline_outputs_path
+from kit.local.servers import free_port
+from kit.engine.offline.container import wait_healthy
+from kit.engine.teardown import leftovers
+from kit.outputs import offline_outputs_path
 
 from tests.e2e.offline_helpers import ROOT, run_script
 

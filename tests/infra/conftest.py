@@ -1,6 +1,6 @@
 """testinfra checks against any provisioned stack: `pytest tests/infra --stack NAME` (or PG_STACK).
 
-Hosts and URLs come from the stack's outputs (stacktools.outputs), so the same suite checks a
+Hosts and URLs come from the stack's outputs (kit.outputs), so the same suite checks a
 real `pulumi up` environment and an offline-provisioned one.
 """
 

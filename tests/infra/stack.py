@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 import docker
 import pytest
 import testinfra
-from stacktools.outputs import load_outputs, offline_outputs_path
+from kit.outputs import load_outputs, offline_outputs_path
 
 STACK_ENV = "PG_STACK"
 

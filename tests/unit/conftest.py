@@ -24,8 +24,8 @@ from pulumi.runtime.settings import get_root_resource, reset_options
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
-from infra.components import images
-from infra.config import parse_settings
+from infra.components import _images as images
+from infra.settings import parse_settings
 from infra.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]

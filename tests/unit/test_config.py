@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from infra.config import ConfigError, parse_settings
+from infra.settings import ConfigError, parse_settings
 from infra.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from infra.components.images import BUILD_CONTEXTS, REGISTRY_IMAGES, SERVICES, context_hash
-from infra.value_types import pinned
+from infra.components._images import BUILD_CONTEXTS, REGISTRY_IMAGES, SERVICES, context_hash
+from infra.settings.values import pinned
 
 
 @pytest.fixture

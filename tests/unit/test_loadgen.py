@@ -6,12 +6,12 @@ import typing
 
 import pytest
 from pulumi.runtime.rpc import is_rpc_secret, unwrap_rpc_secret
-from stacktools.offline.container import wait_healthy
+from kit.engine.offline.container import wait_healthy
 
-from infra.components.images import LOADGEN_CONTEXT
-from infra.config import ConfigError, parse_settings
-from infra.value_types import LoadProfile
-from load.profiles import PROFILES
+from infra.components._images import LOADGEN_CONTEXT
+from infra.settings import ConfigError, parse_settings
+from infra.settings.values import LoadProfile
+from load.suite.profiles import PROFILES
 from tests.unit.test_program import STACKS, plain_strings
 
 IMAGE = "docker:index/remoteImage:RemoteImage"

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from pulumi.runtime.rpc import is_rpc_secret, unwrap_rpc_secret
 
-from infra.value_types import pinned
+from infra.settings.values import pinned
 
 STACKS = ("dev", "ci", "production")
 CONTAINER = "docker:index/container:Container"

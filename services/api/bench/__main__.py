@@ -14,10 +14,10 @@ import json
 import sys
 
 import httpx
-from harness.process import TEST_API_KEY, ApiProcess
+from kit.local.api import TEST_API_KEY, ApiProcess
 from rich.console import Console
 from rich.table import Table
-from stacktools.localservers import LocalPostgres, LocalRedis
+from kit.local.servers import LocalPostgres, LocalRedis
 
 from bench.cpu import process_cpu_seconds
 from bench.encoders import encoder_microseconds

@@ -1,1 +1,1 @@
-"""Runs the API as a real `python -m app` process against given Postgres/Redis (tests, benchmark)."""
+"""Proves the API image as deployed: built on the local base, read-only, non-root, healthy (e2e)."""

@@ -11,9 +11,9 @@ import sys
 import time
 
 import httpx
-from stacktools.localservers import LocalPostgres, LocalRedis, free_port
+from kit.local.servers import LocalPostgres, LocalRedis, free_port
 
-from harness.process import SERVICE_DIR
+from kit.local.api import SERVICE_DIR
 
 
 def docker(*args: str, check: bool = True) -> str:

@@ -12,8 +12,8 @@ from collections.abc import AsyncIterator, Callable, Iterator
 
 import httpx
 import pytest
-from harness.process import TEST_API_KEY, ApiProcess
-from stacktools.localservers import LocalPostgres, LocalRedis
+from kit.local.api import TEST_API_KEY, ApiProcess
+from kit.local.servers import LocalPostgres, LocalRedis
 
 _database_numbers = itertools.count(1)
 

@@ -7,8 +7,8 @@ import signal
 
 import asyncpg
 import httpx
-from harness.process import TEST_API_KEY, ApiProcess
-from stacktools.localservers import LocalPostgres, LocalRedis
+from kit.local.api import TEST_API_KEY, ApiProcess
+from kit.local.servers import LocalPostgres, LocalRedis
 
 
 async def test_sigterm_drains_in_flight_requests(postgres: LocalPostgres, redis_server: LocalRedis) -> None:

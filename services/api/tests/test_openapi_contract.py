@@ -11,7 +11,7 @@ import httpx
 import schemathesis
 from app.core.settings import Settings
 from app.main import create_app
-from harness.process import TEST_API_KEY, ApiProcess
+from kit.local.api import TEST_API_KEY, ApiProcess
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (

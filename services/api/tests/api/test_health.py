@@ -8,8 +8,8 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from harness.process import ApiProcess
-from stacktools.localservers import LocalPostgres, LocalRedis
+from kit.local.api import ApiProcess
+from kit.local.servers import LocalPostgres, LocalRedis
 
 
 @pytest.fixture(scope="module")

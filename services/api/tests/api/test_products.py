@@ -5,9 +5,9 @@ from __future__ import annotations
 import uuid
 
 import httpx
-from harness.process import ApiProcess
+from kit.local.api import ApiProcess
 from prometheus_client.parser import text_string_to_metric_families
-from stacktools.localservers import LocalRedis
+from kit.local.servers import LocalRedis
 
 
 async def test_create_get_update_delete(

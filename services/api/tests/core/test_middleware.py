@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import httpx
-from harness.process import ApiProcess
+from kit.local.api import ApiProcess
 
 
 async def test_request_id_is_echoed_and_logged_as_one_json_line(

@@ -6,8 +6,8 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 from app.core.migrations import head_revision
-from harness.process import ApiProcess
-from stacktools.localservers import LocalPostgres, LocalRedis
+from kit.local.api import ApiProcess
+from kit.local.servers import LocalPostgres, LocalRedis
 
 
 def test_concurrent_start_migrates_once(

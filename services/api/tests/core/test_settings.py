@@ -8,7 +8,7 @@ import sys
 
 import pytest
 from app.core.settings import DEV_API_KEY_HASH, SettingsError, load_settings
-from harness.process import SERVICE_DIR
+from kit.local.api import SERVICE_DIR
 
 GOOD = {
     "DATABASE_URL": "postgresql+asyncpg://app:s3cret-pw@db:5432/app",

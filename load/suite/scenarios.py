@@ -1,0 +1,164 @@
+"""The API's traffic as Locust tasks: ~50% reads, ~30% writes, ~20% search and filters.
+
+Weights live in `ApiUser.tasks` only. Requests are named by route template, so the stats group
+`/api/v1/products/42` and `/api/v1/products/43` together. Every response is validated.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import uuid
+from typing import TypeVar
+
+from locust import FastHttpUser, constant_throughput
+from locust.contrib.fasthttp import ResponseContextManager
+from pydantic import BaseModel, ValidationError
+
+from load.suite import api
+from load.suite.profiles import get_profile
+
+Body = TypeVar("Body", bound=BaseModel)
+
+# Product ids this process has seen in lists (or seeded); shared by its users, read-only.
+KNOWN_PRODUCTS: list[int] = []
+_MAX_KNOWN = 2_000
+# Products this process seeded: plenty of stock and never deleted, so orders on them always succeed
+# (an order on another client's product could meet a 409 for stock or a concurrent delete).
+ORDERABLE_PRODUCTS: list[int] = []
+
+
+def remember(product_ids: list[int]) -> None:
+    KNOWN_PRODUCTS.extend(product_ids)
+    if len(KNOWN_PRODUCTS) > _MAX_KNOWN:
+        del KNOWN_PRODUCTS[: len(KNOWN_PRODUCTS) - _MAX_KNOWN]
+
+
+def fail(response: ResponseContextManager, reason: str) -> None:
+    response.failure(reason)  # type: ignore[no-untyped-call]  # locust leaves this one unannotated
+
+
+def validated(response: ResponseContextManager, status: int, shape: type[Body]) -> Body | None:
+    """The parsed body, or None after marking the request failed (wrong status or body)."""
+    if response.status_code != status:
+        fail(
+            response,
+            f"expected HTTP {status}, got {response.status_code}{api.error_summary(response.content)}",
+        )
+        return None
+    try:
+        return shape.model_validate_json(response.content or b"")
+    except ValidationError as exc:
+        fail(response, f"body is not a valid {shape.__name__}: {exc.errors()[0]['msg']}")
+        return None
+
+
+class ApiActions(FastHttpUser):
+    """What a client of the API does. The host comes from --host; the write key from PG_API_KEY."""
+
+    abstract = True
+
+    def on_start(self) -> None:
+        self.auth = {api.API_KEY_HEADER: os.environ.get("PG_API_KEY", "")}
+        self.own_products: list[int] = []  # created by this user, never ordered: safe to update and delete
+
+    def _known_product(self) -> int | None:
+        if not KNOWN_PRODUCTS:
+            self.list_products()
+        return random.choice(KNOWN_PRODUCTS) if KNOWN_PRODUCTS else None
+
+    def list_products(self) -> None:
+        with self.client.get(
+            api.PRODUCTS, params={"limit": "20"}, name=api.PRODUCTS, catch_response=True
+        ) as response:
+            if page := validated(response, 200, api.ProductPage):
+                remember([item.id for item in page.items])
+
+    def get_product(self) -> None:
+        if (product_id := self._known_product()) is None:
+            return
+        with self.client.get(
+            f"{api.PRODUCTS}/{product_id}", name=api.PRODUCT, catch_response=True
+        ) as response:
+            product = validated(response, 200, api.Product)
+            if product and product.id != product_id:
+                fail(response, f"asked for product {product_id}, got {product.id}")
+
+    def search_products(self) -> None:
+        with self.client.get(
+            api.SEARCH, params={"q": random.choice(api.WORDS)}, name=api.SEARCH, catch_response=True
+        ) as response:
+            validated(response, 200, api.ProductPage)
+
+    def filter_products(self) -> None:
+        params = api.filter_params()
+        with self.client.get(
+            api.PRODUCTS, params=params, name=f"{api.PRODUCTS} (filtered)", catch_response=True
+        ) as response:
+            page = validated(response, 200, api.ProductPage)
+            if page and any(item.category != params["category"] for item in page.items):
+                fail(response, f"filter category={params['category']} returned other categories")
+
+    def create_product(self) -> None:
+        body = api.new_product(f"lt-{uuid.uuid4().hex[:16]}")
+        with self.client.post(
+            api.PRODUCTS, json=body, headers=self.auth, name=api.PRODUCTS, catch_response=True
+        ) as response:
+            if product := validated(response, 201, api.Product):
+                self.own_products.append(product.id)
+
+    def update_product(self) -> None:
+        if not self.own_products:
+            self.create_product()
+            return
+        product_id = random.choice(self.own_products)
+        with self.client.patch(
+            f"{api.PRODUCTS}/{product_id}",
+            json=api.product_update(),
+            headers=self.auth,
+            name=api.PRODUCT,
+            catch_response=True,
+        ) as response:
+            validated(response, 200, api.Product)
+
+    def delete_product(self) -> None:
+        if not self.own_products:
+            return
+        product_id = self.own_products.pop()
+        with self.client.delete(
+            f"{api.PRODUCTS}/{product_id}", headers=self.auth, name=api.PRODUCT, catch_response=True
+        ) as response:
+            if response.status_code != 204:
+                fail(
+                    response,
+                    f"expected HTTP 204, got {response.status_code}{api.error_summary(response.content)}",
+                )
+
+    def create_order(self) -> None:
+        if not ORDERABLE_PRODUCTS:
+            return
+        with self.client.post(
+            api.ORDERS,
+            json=api.new_order(ORDERABLE_PRODUCTS),
+            headers=self.auth,
+            name=api.ORDERS,
+            catch_response=True,
+        ) as response:
+            validated(response, 201, api.Order)
+
+
+class ApiUser(ApiActions):
+    # Each user paces itself, so offered load is users x per-user rate (see load.suite.profiles).
+    wait_time = constant_throughput(get_profile(os.environ.get("PG_LOAD_PROFILE", "smoke")).per_user_rps)
+    # The traffic mix, in one place: reads 50, writes 30, search and filters 20.
+    # Locust documents the {task: weight} form; its annotation names only the list it turns into.
+    tasks = {  # type: ignore[assignment]  # noqa: RUF012
+        ApiActions.list_products: 25,
+        ApiActions.get_product: 25,
+        ApiActions.create_product: 9,
+        ApiActions.update_product: 9,
+        ApiActions.delete_product: 2,
+        ApiActions.create_order: 10,
+        ApiActions.search_products: 12,
+        ApiActions.filter_products: 8,
+    }
