@@ -2,31 +2,31 @@
 
 from __future__ import annotations
 
-from typing import Any
+from grafana_foundation_sdk.models.dashboard import Dashboard
 
-from infra.dashboards.builder import dashboard as build
-from infra.dashboards.builder import panel, target
+from infra.dashboards.panels import PanelBuilder, panel, target
+from infra.dashboards.panels import dashboard as build
+from infra.dashboards.promql import or_zero, ratio_or_zero
 
 RATE = 'sum by ({by}) (rate(http_requests_total{{job="api"}}[1m]))'
-ERRORS = (
-    'sum by ({by}) (rate(http_requests_total{{job="api",status=~"5.."}}[1m]))'
-    ' / sum by ({by}) (rate(http_requests_total{{job="api"}}[1m]))'
-)
+ERRORS_5XX = 'sum by ({by}) (rate(http_requests_total{{job="api",status=~"5.."}}[1m]))'
 P95 = (
     "histogram_quantile(0.95, sum by ({by}, le) "
     '(rate(http_request_duration_seconds_bucket{{job="api"}}[1m])))'
 )
 
 
-def _red(by: str, legend: str) -> list[dict[str, Any]]:
+def _red(by: str, legend: str) -> list[PanelBuilder]:
+    # A healthy API has no 5xx series at all: the ratio reads 0 per route or replica, not "No data".
+    errors = ratio_or_zero(ERRORS_5XX.format(by=by), RATE.format(by=by))
     return [
         panel(f"Requests/s by {by}", target(RATE.format(by=by), legend), unit="reqps"),
-        panel(f"5xx ratio by {by}", target(ERRORS.format(by=by), legend), unit="percentunit"),
+        panel(f"5xx ratio by {by}", target(errors, legend), unit="percentunit", no_value="0"),
         panel(f"p95 latency by {by}", target(P95.format(by=by), legend), unit="s"),
     ]
 
 
-def dashboard() -> dict[str, Any]:
+def dashboard() -> Dashboard:
     return build(
         "pg-api",
         "API: RED by route and replica",
@@ -52,11 +52,17 @@ def dashboard() -> dict[str, Any]:
             ),
             panel(
                 "Rate limiting",
-                target('sum by (kind) (rate(rate_limit_rejected_total{job="api"}[1m]))', "429 {{kind}}"),
+                # Both counters appear only once a request is refused (or let through unchecked).
                 target(
-                    'sum by (kind) (rate(rate_limit_fail_open_total{job="api"}[1m]))', "fail-open {{kind}}"
+                    or_zero('sum by (kind) (rate(rate_limit_rejected_total{job="api"}[1m]))', "kind"),
+                    "429 {{kind}}",
+                ),
+                target(
+                    or_zero('sum by (kind) (rate(rate_limit_fail_open_total{job="api"}[1m]))', "kind"),
+                    "fail-open {{kind}}",
                 ),
                 unit="reqps",
+                no_value="0",
             ),
             panel(
                 "DB pool connections by state",

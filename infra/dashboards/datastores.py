@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from grafana_foundation_sdk.models.dashboard import Dashboard
 
-from infra.dashboards.builder import dashboard as build
-from infra.dashboards.builder import panel, target
+from infra.dashboards.panels import dashboard as build
+from infra.dashboards.panels import panel, target
 
 
-def dashboard() -> dict[str, Any]:
+def dashboard() -> Dashboard:
     return build(
         "pg-datastores",
         "PostgreSQL and Redis",

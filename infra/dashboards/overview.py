@@ -2,34 +2,41 @@
 
 from __future__ import annotations
 
-from typing import Any
+from grafana_foundation_sdk.models.dashboard import Dashboard
 
-from infra.dashboards.builder import dashboard as build
-from infra.dashboards.builder import panel, target
+from infra.dashboards.panels import dashboard as build
+from infra.dashboards.panels import panel, target
+from infra.dashboards.promql import or_zero, ratio_or_zero
+
+REQUESTS = 'sum(rate(http_requests_total{job="api"}[1m]))'
+ERRORS_5XX = 'sum(rate(http_requests_total{job="api",status=~"5.."}[1m]))'
 
 
-def dashboard() -> dict[str, Any]:
+def dashboard() -> Dashboard:
     return build(
         "pg-overview",
         "Stack overview",
         [
             panel("Targets up by job", target("sum by (job) (up)", "{{job}}"), kind="stat"),
             panel(
-                "Firing alerts", target('sum by (alertname) (ALERTS{alertstate="firing"})', "{{alertname}}")
+                "Firing alerts",
+                # ALERTS has no series while nothing fires: then one series, "none", at 0.
+                target(
+                    or_zero('sum by (alertname) (ALERTS{alertstate="firing"})', "alertname"), "{{alertname}}"
+                ),
+                no_value="0",
             ),
             panel(
                 "API requests/s",
-                target('sum(rate(http_requests_total{job="api"}[1m]))', "requests"),
+                target(REQUESTS, "requests"),
                 unit="reqps",
             ),
             panel(
                 "API 5xx ratio",
-                target(
-                    'sum(rate(http_requests_total{job="api",status=~"5.."}[1m]))'
-                    ' / sum(rate(http_requests_total{job="api"}[1m]))',
-                    "5xx",
-                ),
+                # No 5xx at all is a healthy API: 0, not "No data".
+                target(ratio_or_zero(ERRORS_5XX, REQUESTS), "5xx"),
                 unit="percentunit",
+                no_value="0",
             ),
             panel(
                 "API p95 latency",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import yaml
 
 from infra.dashboards import all_dashboards, dashboard_json
-from infra.dashboards.builder import DATASOURCE
+from infra.dashboards.panels import DATASOURCE_TYPE, DATASOURCE_UID
 from infra.naming import PROMETHEUS_PORT, container_name
 from infra.settings import Settings
 
@@ -16,8 +16,8 @@ DASHBOARDS_DIR = "/etc/grafana/dashboards"
 def render_datasources_yml(settings: Settings) -> str:
     source = {
         "name": "Prometheus",
-        "type": DATASOURCE["type"],
-        "uid": DATASOURCE["uid"],
+        "type": DATASOURCE_TYPE,
+        "uid": DATASOURCE_UID,
         "access": "proxy",
         "url": f"http://{container_name(settings.stack, 'prometheus')}:{PROMETHEUS_PORT}",
         "isDefault": True,

@@ -77,10 +77,16 @@ async def fetch_rows(engine: AsyncEngine, statement: DriverStatement, **values: 
     pooled = await engine.raw_connection()
     try:
         records = await pooled.driver_connection.fetch(statement.sql, *statement.arguments(values))  # type: ignore[union-attr]
-    except CONNECTION_ERRORS as error:
-        # SQLAlchemy did not see this error: tell the pool to drop the connection itself.
+    except BaseException as error:
+        # SQLAlchemy did not see this error, and nothing rolls this connection back: whatever it
+        # was (connection lost, a bad argument, a cancelled read), drop the connection rather than
+        # return it in an unknown protocol state. E.g. asyncpg prepares with Parse/Describe/Flush,
+        # no Sync, then encodes the arguments: one it cannot encode (DataError) leaves the server's
+        # round open, its statement_timeout running, and the next read on it was cancelled.
         pooled.invalidate(error)
-        raise DatabaseUnavailableError(type(error).__name__) from error
+        if isinstance(error, CONNECTION_ERRORS):
+            raise DatabaseUnavailableError(type(error).__name__) from error
+        raise
     finally:
         # Returning it may close an overflow connection, which awaits: inside a greenlet.
         await greenlet_spawn(pooled.close)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import chain
@@ -22,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from app.core.db import DriverStatement, fetch_rows
 from app.core.errors import ApiError, ConflictError, NotFoundError
 from app.models import Base
+from app.schemas.common import PG_BIGINT
 from app.schemas.product import ProductOut
 
 products = Base.metadata.tables["products"]
@@ -44,16 +46,21 @@ def encode_cursor(last_id: int) -> str:
     return base64.urlsafe_b64encode(f"id:{last_id}".encode()).decode().rstrip("=")
 
 
+# Exactly what encode_cursor writes: ASCII digits, no sign, spaces or `_` (which int() would take).
+_CURSOR_TEXT = re.compile(r"id:(0|[1-9][0-9]{0,18})")
+
+
 def decode_cursor(cursor: str) -> int:
+    """The last id of the previous page; ApiError (400) unless it is one encode_cursor could have
+    written: a non-negative id within PostgreSQL's bigint, so the query never sees an unstorable value."""
     try:
-        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        prefix, _, value = text.partition(":")
-        last_id = int(value)
-        if prefix != "id" or last_id < 0:
-            raise ValueError(prefix)
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("ascii")
     except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise ApiError("cursor is not valid: pass next_cursor from a previous page unchanged") from None
-    return last_id
+        text = ""
+    shape = _CURSOR_TEXT.fullmatch(text)
+    if shape is None or int(shape[1]) > PG_BIGINT:
+        raise ApiError("cursor is not valid: pass next_cursor from a previous page unchanged")
+    return int(shape[1])
 
 
 def _as_json(query: Select[Any]) -> DriverStatement:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 import uuid
 
 import httpx
+import pytest
 from kit.local.api import ApiProcess
 from prometheus_client.parser import text_string_to_metric_families
 from kit.local.servers import LocalRedis
@@ -176,3 +178,74 @@ def redis_server_get(server: LocalRedis, key: str) -> bytes | None:
     with redis.Redis.from_url(server.url(0)) as connection:
         value: bytes | None = connection.get(key)  # type: ignore[assignment]
         return value
+
+
+def _cursor(text: str) -> str:
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+PG_BIGINT_PLUS_ONE = str(2**63)
+PG_INT_PLUS_ONE = 2**31
+
+# Every number the API parses from a request, just outside the range it can store or query.
+OUT_OF_RANGE_READS = [
+    ("/api/v1/products", {"cursor": _cursor(f"id:{PG_BIGINT_PLUS_ONE}")}),
+    ("/api/v1/products", {"cursor": _cursor(f"id:{10**40}")}),
+    ("/api/v1/products", {"cursor": _cursor("id:-1")}),
+    ("/api/v1/products", {"cursor": _cursor("id:1_000")}),
+    ("/api/v1/products", {"cursor": _cursor("id: 5")}),
+    ("/api/v1/products", {"cursor": _cursor("id:+5")}),
+    ("/api/v1/products", {"cursor": _cursor("id:\u0661\u0662")}),  # non-ASCII digits
+    ("/api/v1/products", {"limit": "101"}),
+    ("/api/v1/products", {"limit": "0"}),
+    ("/api/v1/products", {"limit": PG_BIGINT_PLUS_ONE}),
+    ("/api/v1/products", {"min_price_cents": str(PG_INT_PLUS_ONE)}),
+    ("/api/v1/products", {"max_price_cents": "-1"}),
+    ("/api/v1/products/search", {"q": "mug", "limit": PG_BIGINT_PLUS_ONE}),
+    (f"/api/v1/products/{PG_BIGINT_PLUS_ONE}", {}),
+    (f"/api/v1/products/{10**40}", {}),
+    ("/api/v1/products/0", {}),
+    ("/api/v1/products/-1", {}),
+]
+
+
+@pytest.mark.parametrize(("path", "params"), OUT_OF_RANGE_READS)
+async def test_out_of_range_read_inputs_are_client_errors(
+    client: httpx.AsyncClient, path: str, params: dict[str, str]
+) -> None:
+    response = await client.get(path, params=params)
+    assert response.status_code in (400, 422), response.text
+    assert response.json()["error"] in ("bad_request", "validation_error")
+    # The API still answers reads afterwards (see also the pool test in tests/core/test_db.py).
+    assert (await client.get("/api/v1/products", params={"limit": 1})).status_code == 200
+
+
+async def test_out_of_range_write_inputs_are_client_errors(
+    client: httpx.AsyncClient, writer_headers: dict[str, str], make_product
+) -> None:  # type: ignore[no-untyped-def]
+    product = await make_product()
+    big = int(PG_BIGINT_PLUS_ONE)
+    requests = [
+        ("PATCH", f"/api/v1/products/{big}", {"name": "x"}),
+        ("DELETE", f"/api/v1/products/{big}", None),
+        ("PATCH", f"/api/v1/products/{product['id']}", {"price_cents": PG_INT_PLUS_ONE}),
+        ("PATCH", f"/api/v1/products/{product['id']}", {"stock": PG_INT_PLUS_ONE}),
+        ("POST", "/api/v1/orders", {"items": [{"product_id": big, "quantity": 1}]}),
+        ("POST", "/api/v1/orders", {"items": [{"product_id": product["id"], "quantity": big}]}),
+        ("POST", "/api/v1/orders", {"items": [{"product_id": product["id"], "quantity": 0}]}),
+    ]
+    for method, path, body in requests:
+        response = await client.request(method, path, json=body, headers=writer_headers)
+        assert response.status_code == 422, (method, path, body, response.text)
+        assert response.json()["error"] == "validation_error"
+
+
+def test_cursor_round_trips_at_the_edges_of_the_id_range() -> None:
+    from app.core.errors import ApiError
+    from app.schemas.common import PG_BIGINT
+    from app.services.products import decode_cursor, encode_cursor
+
+    for last_id in (0, 1, PG_BIGINT):
+        assert decode_cursor(encode_cursor(last_id)) == last_id
+    with pytest.raises(ApiError):
+        decode_cursor(encode_cursor(PG_BIGINT + 1))
