@@ -1,160 +1,106 @@
-"""The whole stack: settings → components → outputs. `main()` is what `infra/__main__.py` runs."""
+"""The whole stack: settings → components → outputs. `main()` is what `infra/__main__.py` runs.
+
+This module only wires: it turns the settings into each component's narrow Args and hands one
+component's attributes (hosts, passwords, containers) to the next.
+"""
 
 from __future__ import annotations
 
 import pulumi
 
-from infra.components.api import Api, ApiArgs
-from infra.components.loadbalancer import LoadBalancer, LoadBalancerArgs
-from infra.components.loadgen import REPORTS_DIR, LoadGenerator, LoadGeneratorArgs
+from infra.components._container import Placement
+from infra.components._images import ImageChoice
+from infra.components._secrets import password
+from infra.components.api import Api, ApiArgs, Database, api_environment
+from infra.components.exporters import ExportersArgs, Watched
+from infra.components.loadbalancer import LoadBalancer, LoadBalancerArgs, Tls
+from infra.components.loadgen import LoadGenerator, LoadGeneratorArgs
 from infra.components.monitoring import Monitoring, MonitoringArgs
 from infra.components.network import Network, NetworkArgs
 from infra.components.postgres import Postgres, PostgresArgs
 from infra.components.redis import Redis, RedisArgs
-from infra.components._secrets import password
-from infra.settings import SecretOverrides, load_settings
-from infra.naming import POSTGRES_PORT, container_name, network_name
-from infra.settings import Settings
-
-SINGLE_CONTAINER_ROLES = (
-    "lb", "postgres", "redis", "prometheus", "alertmanager",
-    "nginx-exporter", "postgres-exporter", "redis-exporter",
-)  # fmt: skip
+from infra.configs.nginx.render import NginxConfig
+from infra.configs.redis.render import RedisConfig
+from infra.outputs import Declared, export_outputs
+from infra.settings import SecretOverrides, Settings, load_settings
+from infra.topology import ALERTMANAGER, API, GRAFANA, LB_STATUS_PORT, PROMETHEUS
 
 
-def _grafana_password(settings: Settings, secrets: SecretOverrides) -> pulumi.Output[str] | None:
-    if not settings.grafana_enabled:
+def _tls(settings: Settings, secrets: SecretOverrides) -> Tls | None:
+    if not settings.tls_enabled:
         return None
-    return password(
-        f"{settings.stack}-grafana-admin-password", length=24, given=secrets.grafana_admin_password
+    provided = settings.tls_cert_source == "provided"
+    return Tls(
+        common_name=settings.tls_common_name,
+        certificate=secrets.tls_certificate if provided else None,
+        private_key=secrets.tls_private_key if provided else None,
     )
 
 
-def declare(settings: Settings, secrets: SecretOverrides) -> None:
-    stack = settings.stack
+def declare(settings: Settings, secrets: SecretOverrides) -> Declared:
+    s, stack = settings, settings.stack
+    placement = Placement(
+        stack=stack, wait_timeout_seconds=s.wait_timeout_seconds, images=ImageChoice.from_settings(s)
+    )
     network = Network(f"{stack}-network", NetworkArgs(stack=stack))
     backend, frontend = network.backend.name, network.frontend.name
-    postgres = Postgres(
-        f"{stack}-postgres",
-        PostgresArgs(settings=settings, backend_network=backend, password=secrets.postgres_password),
-    )
-    redis = Redis(
-        f"{stack}-redis",
-        RedisArgs(settings=settings, backend_network=backend, password=secrets.redis_password),
-    )
-    api = Api(
-        f"{stack}-api",
-        ApiArgs(
-            settings=settings,
-            backend_network=backend,
-            postgres_host=postgres.host,
-            postgres_password=postgres.password,
-            redis_host=redis.host,
-            redis_password=redis.password,
-        ),
-        opts=pulumi.ResourceOptions(depends_on=[postgres, redis]),
-    )
-    lb = LoadBalancer(
-        f"{stack}-lb",
-        LoadBalancerArgs(
-            settings=settings,
-            frontend_network=frontend,
-            backend_network=backend,
-            api_replicas=api.replicas,
-            tls_certificate=secrets.tls_certificate,
-            tls_private_key=secrets.tls_private_key,
-        ),
-    )
-    grafana_password = _grafana_password(settings, secrets)
-    monitoring = Monitoring(
-        f"{stack}-monitoring",
-        MonitoringArgs(
-            settings=settings,
-            frontend_network=frontend,
-            backend_network=backend,
-            postgres_password=postgres.password,
-            redis_password=redis.password,
-            grafana_admin_password=grafana_password,
-        ),
-        opts=pulumi.ResourceOptions(depends_on=[lb, postgres, redis]),
-    )
-
-    loadgen = None
-    if settings.loadgen_enabled:
-        loadgen = LoadGenerator(
-            f"{stack}-loadgen",
-            LoadGeneratorArgs(
-                settings=settings,
-                frontend_network=frontend,
-                api_key=api.api_key,
-                # After monitoring too, so Prometheus and the dashboards see the whole run.
-                start_after=[lb, monitoring],
-            ),
-        )
-
-    _export_outputs(settings, api, postgres, redis, monitoring, grafana_password, loadgen)
-
-
-def _export_outputs(
-    settings: Settings,
-    api: Api,
-    postgres: Postgres,
-    redis: Redis,
-    monitoring: Monitoring,
-    grafana_password: pulumi.Output[str] | None,
-    loadgen: LoadGenerator | None,
-) -> None:
-    """The stack outputs of docs/design.md; secrets only as secret outputs."""
-    stack = settings.stack
-    roles = [*SINGLE_CONTAINER_ROLES, *(["grafana"] if monitoring.grafana else [])]
-    replicas = [replica.name for replica in api.replicas]
-    lists: dict[str, list[pulumi.Input[str]]] = {"api": [*replicas]}
-    volumes = {"postgres": postgres.volume_name, "redis": redis.volume_name, **monitoring.volumes}
-    if loadgen is not None:
-        lists["loadgen"] = [loadgen.master_name, *loadgen.worker_names]
-        volumes["loadgen"] = loadgen.volume_name
-    grafana_url = f"http://127.0.0.1:{settings.grafana_port}" if monitoring.grafana else None
-    pulumi.export("stack", stack)
-    pulumi.export("imageSource", settings.image_source)
-    pulumi.export("replicas", settings.replicas)
-    pulumi.export("lbUrl", settings.lb_url)
-    pulumi.export("prometheusUrl", f"http://127.0.0.1:{settings.prometheus_port}")
-    pulumi.export("alertmanagerUrl", f"http://127.0.0.1:{settings.alertmanager_port}")
-    pulumi.export("grafanaUrl", grafana_url)
-    pulumi.export("containers", {**{role: container_name(stack, role) for role in roles}, **lists})
-    pulumi.export("apiReplicas", replicas)
-    pulumi.export("networks", {kind: network_name(stack, kind) for kind in ("backend", "frontend")})
-    pulumi.export("volumes", volumes)
-    pulumi.export("loadgenReports", _loadgen_reports(settings, loadgen))
-    pulumi.export(
-        "postgres",
-        {"user": settings.postgres_user, "database": settings.postgres_database, "host": postgres.host,
-         "port": POSTGRES_PORT},
+    postgres = Postgres(f"{stack}-postgres", PostgresArgs(
+        placement=placement, backend_network=backend, user=s.postgres_user, database=s.postgres_database,
+        memory_mib=s.postgres_memory, password=secrets.postgres_password,
+    ))  # fmt: skip
+    redis = Redis(f"{stack}-redis", RedisArgs(
+        placement=placement, backend_network=backend, config=RedisConfig.from_settings(s),
+        memory_mib=s.redis_memory, password=secrets.redis_password,
+    ))  # fmt: skip
+    database = Database(host=postgres.host, port=postgres.port, user=postgres.user,
+                        name=postgres.database, password=postgres.password)  # fmt: skip
+    api = Api(f"{stack}-api", ApiArgs(
+        placement=placement, backend_network=backend, replicas=s.replicas, environment=api_environment(s),
+        database=database, redis_host=redis.host, redis_port=redis.port, redis_password=redis.password,
+        cpus=s.api_cpus, memory_mib=s.api_memory,
+    ), opts=pulumi.ResourceOptions(depends_on=[postgres, redis]))  # fmt: skip
+    upstreams = [f"{host}:{api.port}" for host in api.hosts]
+    lb = LoadBalancer(f"{stack}-lb", LoadBalancerArgs(
+        placement=placement, frontend_network=frontend, backend_network=backend,
+        nginx=NginxConfig.from_settings(s, upstreams), api_replicas=api.replicas,
+        bind_address=s.lb_bind_address, http_port=s.lb_http_port, https_port=s.lb_https_port,
+        memory_mib=s.lb_memory, tls=_tls(s, secrets),
+    ))  # fmt: skip
+    grafana_password = None
+    if s.grafana_enabled:
+        grafana_password = password(f"{stack}-grafana-admin-password", length=24,
+                                    given=secrets.grafana_admin_password)  # fmt: skip
+    exporters = ExportersArgs(
+        placement=placement, backend_network=backend, lb=Watched(host=lb.host, port=LB_STATUS_PORT),
+        postgres=Watched(host=postgres.host, port=postgres.port), postgres_user=postgres.user,
+        postgres_database=postgres.database, postgres_password=postgres.password,
+        redis=Watched(host=redis.host, port=redis.port), redis_password=redis.password,
+        memory_mib=s.exporter_memory,
     )  # fmt: skip
-    pulumi.export("apiKey", pulumi.Output.secret(api.api_key))
-    pulumi.export("postgresPassword", pulumi.Output.secret(postgres.password))
-    pulumi.export("redisPassword", pulumi.Output.secret(redis.password))
-    if grafana_password is not None:
-        pulumi.export("grafanaAdminPassword", pulumi.Output.secret(grafana_password))
-
-
-def _loadgen_reports(settings: Settings, loadgen: LoadGenerator | None) -> dict[str, str] | None:
-    """Where the loadgen master leaves its run, and how to gate it (null when the loadgen is off)."""
-    if loadgen is None:
-        return None
-    local_dir = f"reports/load/{settings.stack}-loadgen"
-    return {
-        "container": loadgen.master_name,
-        "volume": loadgen.volume_name,
-        "path": REPORTS_DIR,
-        "profile": settings.loadgen_profile,
-        # docker cp creates only the last path element, so a fresh checkout needs the parents.
-        "gate": f"mkdir -p {local_dir} && docker cp {loadgen.master_name}:{REPORTS_DIR}/. {local_dir} && "
-        f"scripts/load --profile {settings.loadgen_profile} --gate-only {local_dir}",
-    }
+    monitoring = Monitoring(f"{stack}-monitoring", MonitoringArgs(
+        placement=placement, frontend_network=frontend, backend_network=backend, exporters=exporters,
+        scraped_hosts={API.name: api.hosts}, scrape_interval=s.scrape_interval,
+        retention=s.prometheus_retention,
+        alert_webhook_url=str(s.alert_webhook_url) if s.alert_webhook_url else None,
+        published_ports={PROMETHEUS.name: s.prometheus_port, ALERTMANAGER.name: s.alertmanager_port,
+                         GRAFANA.name: s.grafana_port},
+        memory_mib=s.monitoring_memory, grafana_admin_password=grafana_password,
+    ), opts=pulumi.ResourceOptions(depends_on=[lb, postgres, redis]))  # fmt: skip
+    loadgen = None
+    if s.loadgen_enabled:
+        loadgen = LoadGenerator(f"{stack}-loadgen", LoadGeneratorArgs(
+            placement=placement, frontend_network=frontend, target_host=lb.host, api_key=api.api_key,
+            workers=s.loadgen_workers, profile=s.loadgen_profile, memory_mib=s.loadgen_memory,
+            # After monitoring too, so Prometheus and the dashboards see the whole run.
+            start_after=[lb, monitoring],
+        ))  # fmt: skip
+    return Declared(
+        settings=s, placement=placement, network=network, postgres=postgres, redis=redis, api=api, lb=lb,
+        monitoring=monitoring, grafana_password=grafana_password, loadgen=loadgen,
+    )  # fmt: skip
 
 
 def main() -> None:
     """Validates all config first: with any error, nothing is declared."""
     settings, secrets = load_settings()
-    declare(settings, secrets)
+    export_outputs(declare(settings, secrets))

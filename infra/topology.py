@@ -21,7 +21,7 @@ class Count(StrEnum):
 @dataclass(frozen=True)
 class Role:
     name: str  # the `proving-ground.role` label and the container name suffix
-    port: int | None  # what it serves on inside the stack's networks
+    port: int  # what it serves on inside the stack's networks
     build_dir: str | None  # Dockerfile folder, relative to the repo root; None: never built here
     registry_image: str | None  # pinned upstream image; None: always built from build_dir
     scrape_job: str | None  # the Prometheus job scraping it; alert rules select on it
@@ -31,29 +31,92 @@ class Role:
     data_dir: str | None = None  # where its named volume `<stack>-<role>-data` is mounted
 
 
-LB = Role("lb", 80, "services/nginx", "nginx:1.27.3-alpine", None,
-          not_scraped_because="stub_status is read by nginx-exporter")  # fmt: skip
-API = Role("api", 8000, "services/api", None, "api", count=Count.NUMBERED)
-POSTGRES = Role("postgres", 5432, "services/postgres", "postgres:16.6-bookworm", None,
-                not_scraped_because="postgres-exporter reads it",
-                data_dir="/var/lib/postgresql/data")  # fmt: skip
-REDIS = Role("redis", 6379, "services/redis", "redis:7.4.1-bookworm", None,
-             not_scraped_because="redis-exporter reads it", data_dir="/data")  # fmt: skip
-PROMETHEUS = Role("prometheus", 9090, "services/prometheus", "prom/prometheus:v2.55.1", "prometheus",
-                  data_dir="/prometheus")  # fmt: skip
-ALERTMANAGER = Role("alertmanager", 9093, "services/alertmanager", "prom/alertmanager:v0.27.0",
-                    "alertmanager")  # fmt: skip
-GRAFANA = Role("grafana", 3000, None, "grafana/grafana-oss:11.3.1", None,
-               not_scraped_because="a UI: its health is its healthcheck", optional=True,
-               data_dir="/var/lib/grafana")  # fmt: skip
-NGINX_EXPORTER = Role("nginx-exporter", 9113, "services/nginx-exporter",
-                      "nginx/nginx-prometheus-exporter:1.3.0", "nginx")  # fmt: skip
-POSTGRES_EXPORTER = Role("postgres-exporter", 9187, "services/postgres-exporter",
-                         "quay.io/prometheuscommunity/postgres-exporter:v0.16.0", "postgres")  # fmt: skip
-REDIS_EXPORTER = Role("redis-exporter", 9121, "services/redis-exporter",
-                      "oliver006/redis_exporter:v1.66.0-alpine", "redis")  # fmt: skip
-LOADGEN = Role("loadgen", 5557, "load", None, None, count=Count.LEADER_AND_NUMBERED, optional=True,
-               not_scraped_because="a one-shot job: its record is its report", data_dir="/reports")  # fmt: skip
+LB = Role(
+    "lb",
+    port=80,
+    build_dir="services/nginx",
+    registry_image="nginx:1.27.3-alpine",
+    scrape_job=None,
+    not_scraped_because="its stub_status is read by nginx-exporter",
+)
+API = Role(
+    "api", port=8000, build_dir="services/api", registry_image=None, scrape_job="api", count=Count.NUMBERED
+)
+POSTGRES = Role(
+    "postgres",
+    port=5432,
+    build_dir="services/postgres",
+    registry_image="postgres:16.6-bookworm",
+    scrape_job=None,
+    not_scraped_because="postgres-exporter reads it",
+    data_dir="/var/lib/postgresql/data",
+)
+REDIS = Role(
+    "redis",
+    port=6379,
+    build_dir="services/redis",
+    registry_image="redis:7.4.1-bookworm",
+    scrape_job=None,
+    not_scraped_because="redis-exporter reads it",
+    data_dir="/data",
+)
+PROMETHEUS = Role(
+    "prometheus",
+    port=9090,
+    build_dir="services/prometheus",
+    registry_image="prom/prometheus:v2.55.1",
+    scrape_job="prometheus",
+    data_dir="/prometheus",
+)
+ALERTMANAGER = Role(
+    "alertmanager",
+    port=9093,
+    build_dir="services/alertmanager",
+    registry_image="prom/alertmanager:v0.27.0",
+    scrape_job="alertmanager",
+)
+GRAFANA = Role(
+    "grafana",
+    port=3000,
+    build_dir=None,
+    registry_image="grafana/grafana-oss:11.3.1",
+    scrape_job=None,
+    not_scraped_because="a UI: its healthcheck is its health",
+    optional=True,
+    data_dir="/var/lib/grafana",
+)
+NGINX_EXPORTER = Role(
+    "nginx-exporter",
+    port=9113,
+    build_dir="services/nginx-exporter",
+    registry_image="nginx/nginx-prometheus-exporter:1.3.0",
+    scrape_job="nginx",
+)
+POSTGRES_EXPORTER = Role(
+    "postgres-exporter",
+    port=9187,
+    build_dir="services/postgres-exporter",
+    registry_image="quay.io/prometheuscommunity/postgres-exporter:v0.16.0",
+    scrape_job="postgres",
+)
+REDIS_EXPORTER = Role(
+    "redis-exporter",
+    port=9121,
+    build_dir="services/redis-exporter",
+    registry_image="oliver006/redis_exporter:v1.66.0-alpine",
+    scrape_job="redis",
+)
+LOADGEN = Role(
+    "loadgen",
+    port=5557,
+    build_dir="load",
+    registry_image=None,
+    scrape_job=None,
+    not_scraped_because="a one-shot job: its run record is its report",
+    count=Count.LEADER_AND_NUMBERED,
+    optional=True,
+    data_dir="/reports",
+)
 
 # Declaration order is the order of Prometheus' jobs and of the `containers` output.
 ROLES: dict[str, Role] = {

@@ -45,9 +45,9 @@ class Output(StrEnum):
     LOADGEN_REPORTS = "loadgenReports"
     POSTGRES = "postgres"
     API_KEY = "apiKey"
-    POSTGRES_PASSWORD = "postgresPassword"
-    REDIS_PASSWORD = "redisPassword"
-    GRAFANA_ADMIN_PASSWORD = "grafanaAdminPassword"
+    POSTGRES_PASSWORD = "postgresPassword"  # noqa: S105 - a key name, not a password
+    REDIS_PASSWORD = "redisPassword"  # noqa: S105 - a key name
+    GRAFANA_ADMIN_PASSWORD = "grafanaAdminPassword"  # noqa: S105 - a key name
 
 
 SECRET_OUTPUTS = (

@@ -16,14 +16,14 @@ from pathlib import Path
 
 from rich.console import Console
 
+from kit.local.api import local_api
 from load import report
 from load.baseline import Baseline, BaselineError, read_baseline, regression_checks, save_baseline
-from load.suite.gate import Outcome, Verdict, evaluate
-from kit.local.api import local_api
-from load.suite.profiles import PROFILES, Profile, get_profile
-from load.suite.record import RecordError, RunRecord
 from load.replicas import ReplicaMemoryWatch, memory_checks
 from load.runner import LocustRun
+from load.suite.gate import Outcome, Verdict, evaluate
+from load.suite.profiles import PROFILES, Profile, get_profile
+from load.suite.record import RecordError, RunRecord
 from load.suite.slo import DEFAULT_SLO_FILE, SloFile, SloFileError, Thresholds, load_slo
 from load.target import TargetError, preflight, resolve_target
 

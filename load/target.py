@@ -10,7 +10,6 @@ import urllib.request
 from dataclasses import dataclass
 
 from kit.outputs import StackNotFoundError, load_outputs
-
 from load.suite import api
 
 

@@ -8,7 +8,7 @@ one-shot job. Components pass only what is their own: image, command, env, files
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_docker as docker
@@ -21,13 +21,25 @@ RESTART_POLICY = "unless-stopped"
 ONE_SHOT = "no"  # a job that runs once and exits: never restarted, never waited for
 
 
+@dataclass(frozen=True)
+class Member:
+    role: Role
+    index: int | None
+    container: docker.Container
+
+
 @dataclass(frozen=True, kw_only=True)
 class Placement:
-    """What every container of one stack shares: its stack, how long to wait, where images come from."""
+    """What every container of one stack shares: its stack, how long to wait, where images come from,
+    and the roster of every container created (the `containers` output is read from it)."""
 
     stack: str
     wait_timeout_seconds: int
     images: ImageChoice
+    roster: list[Member] = field(default_factory=list)
+
+    def members(self, role: Role) -> list[Member]:
+        return [member for member in self.roster if member.role is role]
 
 
 def _label_args(stack: str, role: str, index: int | None = None) -> list[docker.ContainerLabelArgs]:
@@ -62,9 +74,14 @@ def role_container(
     Inputs a role does not use stay unset (not empty), as the engine's state records them.
     """
     name = container_name(placement.stack, role, index)
-    uploads = [docker.ContainerUploadArgs(file=path, content=content) for path, content in sorted((files or {}).items())]
-    mounts = [docker.ContainerVolumeArgs(volume_name=volume.name, container_path=role.data_dir)] if volume else []
-    return docker.Container(
+    uploads = [
+        docker.ContainerUploadArgs(file=path, content=content)
+        for path, content in sorted((files or {}).items())
+    ]
+    mounts = (
+        [docker.ContainerVolumeArgs(volume_name=volume.name, container_path=role.data_dir)] if volume else []
+    )
+    container = docker.Container(
         name,
         name=name,
         hostname=name,
@@ -91,6 +108,8 @@ def role_container(
         shm_size=shm_size,
         opts=pulumi.ResourceOptions(parent=parent, depends_on=list(depends_on) or None),
     )
+    placement.roster.append(Member(role, index, container))
+    return container
 
 
 def data_volume(

@@ -98,14 +98,20 @@ class ImageChoice:
             base = self.base_image
         return {"BASE_IMAGE": base} if base else {}
 
+    def reference(self, role: Role) -> str | None:
+        """The registry image `role` runs, or None when it is built here."""
+        if role.registry_image is None or (self.source == "build" and role.name not in self.overrides):
+            return None
+        return self.overrides.get(role.name, role.registry_image)
+
     def image(self, role: Role, parent: pulumi.Resource) -> docker.RemoteImage:
         """The image `role` runs: built when it must be (no upstream image, or all with `build`)."""
         resource_name = f"{self.stack}-{role.name}-image"
-        override = self.overrides.get(role.name)
-        if role.registry_image is not None and (override or self.source == "registry"):
+        reference = self.reference(role)
+        if reference is not None:
             return docker.RemoteImage(
                 resource_name,
-                name=override or role.registry_image,
+                name=reference,
                 keep_locally=True,
                 opts=pulumi.ResourceOptions(parent=parent),
             )

@@ -1,4 +1,4 @@
-"""The nginx, Postgres and Redis exporters, on the backend network next to what they watch."""
+"""Exporters: the nginx, Postgres and Redis exporters, on the backend network next to what they watch."""
 
 from __future__ import annotations
 
@@ -8,73 +8,78 @@ from urllib.parse import quote
 import pulumi
 import pulumi_docker as docker
 
-from infra.components._container import (
-    RESTART_POLICY,
-    container_labels,
-    healthcheck,
-    http_healthcheck,
-    networks,
-)
-from infra.components._images import image_for
-from infra.naming import EXPORTER_PORTS, LB_STATUS_PORT, POSTGRES_PORT, REDIS_PORT, container_name
-from infra.settings import Settings
+from infra.components._container import Placement, healthcheck, http_healthcheck, role_container
+from infra.topology import NGINX_EXPORTER, POSTGRES_EXPORTER, REDIS_EXPORTER, Role, container_name
+
+
+@dataclass(frozen=True, kw_only=True)
+class Watched:
+    """A server an exporter reads: its host and port on the backend network."""
+
+    host: str
+    port: int
 
 
 @dataclass(frozen=True, kw_only=True)
 class ExportersArgs:
-    settings: Settings
+    placement: Placement
     backend_network: pulumi.Input[str]
+    lb: Watched
+    postgres: Watched
+    postgres_user: str
+    postgres_database: str
     postgres_password: pulumi.Output[str]
+    redis: Watched
     redis_password: pulumi.Output[str]
+    memory_mib: int
 
 
-def _exporter_healthcheck(settings: Settings, role: str) -> docker.ContainerHealthcheckArgs:
+def _healthcheck(image_ref: str | None, role: Role) -> docker.ContainerHealthcheckArgs:
     # The upstream nginx exporter image is FROM scratch (no shell, no wget): there the check can
     # only prove the binary runs; Prometheus' `up{job="nginx"}` alert covers real liveness.
-    if role == "nginx-exporter" and settings.image_source == "registry" and role not in settings.images:
+    if role is NGINX_EXPORTER and image_ref == NGINX_EXPORTER.registry_image:
         return healthcheck(["CMD", "/usr/bin/nginx-prometheus-exporter", "--version"])
-    return http_healthcheck(EXPORTER_PORTS[role], "/metrics")
+    return http_healthcheck(role.port, "/metrics")
 
 
-def declare_exporters(args: ExportersArgs, parent: pulumi.Resource) -> list[docker.Container]:
-    settings, stack = args.settings, args.settings.stack
-    postgres_dsn = args.postgres_password.apply(
-        lambda password: (
-            f"DATA_SOURCE_NAME=postgresql://{quote(settings.postgres_user)}:{quote(password, safe='')}"
-            f"@{container_name(stack, 'postgres')}:{POSTGRES_PORT}/{settings.postgres_database}"
-            "?sslmode=disable"
+class Exporters(pulumi.ComponentResource):
+    containers: list[docker.Container]
+    hosts: dict[str, list[str]]  # role name -> its container names
+
+    def __init__(self, name: str, args: ExportersArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("proving-ground:index:Exporters", name, None, opts)
+        postgres_dsn = args.postgres_password.apply(
+            lambda secret: (
+                f"DATA_SOURCE_NAME=postgresql://{quote(args.postgres_user)}:{quote(secret, safe='')}"
+                f"@{args.postgres.host}:{args.postgres.port}/{args.postgres_database}?sslmode=disable"
+            )
         )
-    )
-    configuration: dict[str, tuple[list[str] | None, list[pulumi.Input[str]]]] = {
-        "nginx-exporter": (
-            [f"--nginx.scrape-uri=http://{container_name(stack, 'lb')}:{LB_STATUS_PORT}/stub_status"],
-            [],
-        ),
-        "postgres-exporter": (None, [pulumi.Output.secret(postgres_dsn)]),
-        "redis-exporter": (
-            None,
-            [
-                f"REDIS_ADDR=redis://{container_name(stack, 'redis')}:{REDIS_PORT}",
-                pulumi.Output.concat("REDIS_PASSWORD=", args.redis_password),
-            ],
-        ),
-    }
-    return [
-        docker.Container(
-            container_name(stack, role),
-            name=container_name(stack, role),
-            hostname=container_name(stack, role),
-            image=image_for(settings, role, parent).image_id,
-            command=command,
-            envs=envs,
-            networks_advanced=networks(args.backend_network, alias=role),
-            healthcheck=_exporter_healthcheck(settings, role),
-            labels=container_labels(stack, role),
-            memory=settings.exporter_memory,
-            restart=RESTART_POLICY,
-            wait=True,
-            wait_timeout=settings.wait_timeout_seconds,
-            opts=pulumi.ResourceOptions(parent=parent),
-        )
-        for role, (command, envs) in configuration.items()
-    ]
+        configuration: dict[Role, tuple[list[str] | None, list[pulumi.Input[str]]]] = {
+            NGINX_EXPORTER: ([f"--nginx.scrape-uri=http://{args.lb.host}:{args.lb.port}/stub_status"], []),
+            POSTGRES_EXPORTER: (None, [pulumi.Output.secret(postgres_dsn)]),
+            REDIS_EXPORTER: (
+                None,
+                [
+                    f"REDIS_ADDR=redis://{args.redis.host}:{args.redis.port}",
+                    pulumi.Output.concat("REDIS_PASSWORD=", args.redis_password),
+                ],
+            ),
+        }
+        self.containers = []
+        for role, (command, envs) in configuration.items():
+            image = args.placement.images.image(role, self)
+            self.containers.append(
+                role_container(
+                    args.placement,
+                    role,
+                    self,
+                    image=image.image_id,
+                    command=command,
+                    envs=envs,
+                    networks=[args.backend_network],
+                    healthcheck=_healthcheck(args.placement.images.reference(role), role),
+                    memory=args.memory_mib,
+                )
+            )
+        self.hosts = {role.name: [container_name(args.placement.stack, role)] for role in configuration}
+        self.register_outputs({"containers": [container.name for container in self.containers]})

@@ -15,15 +15,11 @@ from itertools import chain
 import pulumi
 import pulumi_docker as docker
 
-from infra.components._container import container_labels, data_volume, healthcheck, networks
-from infra.components._images import image_for
-from infra.naming import container_name, loadgen_worker_name, volume_name
-from infra.settings import Settings
+from infra.components._container import Placement, data_volume, healthcheck, role_container
+from infra.topology import LOADGEN, container_name
 
-ROLE = "loadgen"
-REPORTS_DIR = "/reports"
-MASTER_PORT = 5557  # Locust's default port for workers to reach the master
-ONE_SHOT = "no"
+REPORTS_DIR = LOADGEN.data_dir or "/reports"
+MASTER_PORT = LOADGEN.port  # Locust's default port for workers to reach the master
 # How long the master waits for its workers before it gives up (Locust exits non-zero then).
 WORKERS_MAX_WAIT_S = 60
 
@@ -48,12 +44,26 @@ MASTER_HEALTHCHECK = _socket_check(column=1, state="0A")
 WORKER_HEALTHCHECK = _socket_check(column=2, state="01")
 
 
-def master_command(settings: Settings) -> list[str]:
+@dataclass(frozen=True, kw_only=True)
+class LoadGeneratorArgs:
+    placement: Placement
+    frontend_network: pulumi.Input[str]
+    target_host: str  # nginx's name on the frontend network (port 80), like real users
+    api_key: pulumi.Output[str]
+    workers: int
+    profile: str
+    memory_mib: int
+    # What must be up before the run starts. Only the master waits for it, not the component: its
+    # children would wait too, and the image build is better started at once, beside the others.
+    start_after: Sequence[pulumi.Resource] = ()
+
+
+def master_command(args: LoadGeneratorArgs) -> list[str]:
     """Locust arguments of the master (the image's entry point is `locust -f load/suite/locustfile.py`)."""
     options = {
-        "--expect-workers": str(settings.loadgen_workers),
+        "--expect-workers": str(args.workers),
         "--expect-workers-max-wait": str(WORKERS_MAX_WAIT_S),
-        "--host": f"http://{container_name(settings.stack, 'lb')}",  # nginx's port 80, inside frontend
+        "--host": f"http://{args.target_host}",
         "--csv": f"{REPORTS_DIR}/locust",
         "--html": f"{REPORTS_DIR}/locust.html",
         "--stop-timeout": "5",
@@ -61,92 +71,62 @@ def master_command(settings: Settings) -> list[str]:
     return ["--master", "--headless", "--only-summary", *chain.from_iterable(options.items())]
 
 
-@dataclass(frozen=True, kw_only=True)
-class LoadGeneratorArgs:
-    settings: Settings
-    frontend_network: pulumi.Input[str]
-    api_key: pulumi.Output[str]
-    # What must be up before the run starts. Only the master waits for it, not the component: its
-    # children would wait too, and the image build is better started at once, beside the others.
-    start_after: Sequence[pulumi.Resource] = ()
-
-
 class LoadGenerator(pulumi.ComponentResource):
     master: docker.Container
     workers: list[docker.Container]
     master_name: str
     worker_names: list[str]
-    volume_name: str
+    volume_name: pulumi.Output[str]
 
     def __init__(
         self, name: str, args: LoadGeneratorArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("proving-ground:index:LoadGenerator", name, None, opts)
-        settings, stack = args.settings, args.settings.stack
-        image = image_for(settings, ROLE, self)
-        self.volume_name = volume_name(stack, ROLE)
-        volume = data_volume(stack, ROLE, self)
-        profile = f"PG_LOAD_PROFILE={settings.loadgen_profile}"
-        self.master_name = master_name = container_name(stack, ROLE)
-        self.worker_names = [loadgen_worker_name(stack, index) for index in range(settings.loadgen_workers)]
-        self.master = _container(
-            master_name,
-            args,
+        stack = args.placement.stack
+        image = args.placement.images.image(LOADGEN, self)
+        volume = data_volume(stack, LOADGEN, self)
+        self.volume_name = volume.name
+        profile = f"PG_LOAD_PROFILE={args.profile}"
+        self.master_name = container_name(stack, LOADGEN)
+        self.worker_names = [container_name(stack, LOADGEN, index) for index in range(args.workers)]
+        # No `wait` (one-shot): a finished run exits, by design. `mustRun` keeps the provider's
+        # default (true): a refresh finds the finished containers stopped and replaces them, so
+        # every `scripts/up` (which refreshes) plays the profile once more, as the offline engine does.
+        self.master = role_container(
+            args.placement,
+            LOADGEN,
+            self,
             image=image.image_id,
-            command=master_command(settings),
+            command=master_command(args),
             # The master only records: it seeds nothing and sends no requests, so it needs no key.
             envs=[profile, f"PG_LOAD_RECORD={REPORTS_DIR}/record.json"],
-            volumes=[docker.ContainerVolumeArgs(volume_name=volume.name, container_path=REPORTS_DIR)],
-            check=MASTER_HEALTHCHECK,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.start_after)),
+            volume=volume,
+            networks=[args.frontend_network],
+            healthcheck=healthcheck(MASTER_HEALTHCHECK),
+            memory=args.memory_mib,
+            one_shot=True,
+            depends_on=args.start_after,
         )
         # Workers seed products and send the requests: they hold the write key, inside a secret.
         key_env: pulumi.Output[str] = args.api_key.apply(lambda key: f"PG_API_KEY={key}")
-        worker_env: list[pulumi.Input[str]] = [profile, pulumi.Output.secret(key_env)]
         self.workers = [
-            _container(
-                worker_name,
-                args,
+            role_container(
+                args.placement,
+                LOADGEN,
+                self,
+                index=index,
                 image=image.image_id,
-                command=["--worker", "--master-host", master_name],
-                envs=worker_env,
-                check=WORKER_HEALTHCHECK,
+                command=["--worker", "--master-host", self.master_name],
+                envs=[profile, pulumi.Output.secret(key_env)],
+                networks=[args.frontend_network],
+                healthcheck=healthcheck(WORKER_HEALTHCHECK),
+                memory=args.memory_mib,
+                one_shot=True,
                 # The master's name must resolve when a worker starts: it is created first.
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[self.master]),
+                depends_on=[self.master],
             )
-            for worker_name in self.worker_names
+            for index in range(args.workers)
         ]
         self.register_outputs(
             {"master": self.master_name, "workers": self.worker_names, "volume": self.volume_name}
         )
-
-
-def _container(
-    name: str,
-    args: LoadGeneratorArgs,
-    *,
-    image: pulumi.Input[str],
-    command: list[str],
-    envs: list[pulumi.Input[str]],
-    check: list[str],
-    opts: pulumi.ResourceOptions,
-    volumes: list[docker.ContainerVolumeArgs] | None = None,
-) -> docker.Container:
-    return docker.Container(
-        name,
-        name=name,
-        hostname=name,
-        image=image,
-        command=command,
-        envs=envs,
-        volumes=volumes,
-        networks_advanced=networks(args.frontend_network, alias=ROLE),
-        healthcheck=healthcheck(check),
-        labels=container_labels(args.settings.stack, ROLE),
-        memory=args.settings.loadgen_memory,
-        # No `wait` either: a finished run exits, by design. `mustRun` keeps the provider's default
-        # (true): a refresh finds the finished containers stopped and replaces them, so every
-        # `scripts/up` (which refreshes) plays the profile once more, as the offline engine does.
-        restart=ONE_SHOT,
-        opts=opts,
-    )

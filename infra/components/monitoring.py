@@ -6,141 +6,134 @@ cannot publish) and the backend one to reach their targets.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import pulumi
 import pulumi_docker as docker
 
 from infra.components._container import (
-    RESTART_POLICY,
-    container_labels,
+    Placement,
     data_volume,
     http_healthcheck,
     loopback_port,
-    networks,
-    uploads,
+    role_container,
 )
-from infra.components.exporters import ExportersArgs, declare_exporters
-from infra.components._images import image_for
-from infra.naming import ALERTMANAGER_PORT, GRAFANA_PORT, PROMETHEUS_PORT, container_name, volume_name
-from infra.render.alertmanager import CONFIG_PATH as ALERTMANAGER_CONFIG
-from infra.render.alertmanager import render_alertmanager_yml
-from infra.render.grafana import grafana_files
-from infra.render.prometheus import CONFIG_DIR, RULES_SUBDIR, render_prometheus_yml, rule_files
-from infra.settings import Settings
+from infra.components.exporters import Exporters, ExportersArgs
+from infra.configs.alertmanager.render import CONFIG_PATH as ALERTMANAGER_CONFIG
+from infra.configs.alertmanager.render import render_alertmanager_yml
+from infra.configs.grafana.render import grafana_files
+from infra.configs.prometheus.render import (
+    CONFIG_DIR,
+    RULES_SUBDIR,
+    PrometheusConfig,
+    render_prometheus_yml,
+    rule_files,
+)
+from infra.topology import ALERTMANAGER, GRAFANA, PROMETHEUS, Role, container_name
 
 
 @dataclass(frozen=True, kw_only=True)
 class MonitoringArgs:
-    settings: Settings
+    placement: Placement
     frontend_network: pulumi.Input[str]
     backend_network: pulumi.Input[str]
-    postgres_password: pulumi.Output[str]
-    redis_password: pulumi.Output[str]
-    grafana_admin_password: pulumi.Output[str] | None
+    exporters: ExportersArgs
+    scraped_hosts: Mapping[str, Sequence[str]]  # role -> hosts of the roles outside monitoring
+    scrape_interval: str
+    retention: str
+    alert_webhook_url: str | None
+    published_ports: Mapping[str, int]  # role -> loopback port of its UI
+    memory_mib: int
+    grafana_admin_password: pulumi.Output[str] | None = None  # None: no Grafana
 
 
 class Monitoring(pulumi.ComponentResource):
     prometheus: docker.Container
     alertmanager: docker.Container
     grafana: docker.Container | None
-    exporters: list[docker.Container]
-    volumes: dict[str, str]
+    exporters: Exporters
+    volumes: dict[str, pulumi.Output[str]]
 
     def __init__(self, name: str, args: MonitoringArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("proving-ground:index:Monitoring", name, None, opts)
         self._args = args
-        settings = args.settings
+        stack = args.placement.stack
         self.volumes = {}
-        self.exporters = declare_exporters(
-            ExportersArgs(
-                settings=settings,
-                backend_network=args.backend_network,
-                postgres_password=args.postgres_password,
-                redis_password=args.redis_password,
-            ),
-            self,
-        )
+        self.exporters = Exporters(f"{name}-exporters", args.exporters, pulumi.ResourceOptions(parent=self))
         self.alertmanager = self._container(
-            "alertmanager",
-            ALERTMANAGER_PORT,
-            settings.alertmanager_port,
-            files={ALERTMANAGER_CONFIG: render_alertmanager_yml(settings)},
+            ALERTMANAGER,
+            files={ALERTMANAGER_CONFIG: render_alertmanager_yml(args.alert_webhook_url)},
             command=[
                 f"--config.file={ALERTMANAGER_CONFIG}",
                 "--storage.path=/alertmanager",
                 "--cluster.listen-address=",
             ],
         )
-        prometheus_files = {f"{CONFIG_DIR}/prometheus.yml": render_prometheus_yml(settings)}
+        own = {role.name: [container_name(stack, role)] for role in (PROMETHEUS, ALERTMANAGER)}
+        config = PrometheusConfig(
+            stack=stack,
+            scrape_interval=args.scrape_interval,
+            hosts={**args.scraped_hosts, **own, **self.exporters.hosts},
+        )
+        prometheus_files = {f"{CONFIG_DIR}/prometheus.yml": render_prometheus_yml(config)}
         prometheus_files.update(
             {f"{CONFIG_DIR}/{RULES_SUBDIR}/{n}": text for n, text in rule_files().items()}
         )
         self.prometheus = self._container(
-            "prometheus",
-            PROMETHEUS_PORT,
-            settings.prometheus_port,
+            PROMETHEUS,
             files=prometheus_files,
             command=[
                 f"--config.file={CONFIG_DIR}/prometheus.yml",
-                "--storage.tsdb.path=/prometheus",
-                f"--storage.tsdb.retention.time={settings.prometheus_retention}",
+                f"--storage.tsdb.path={PROMETHEUS.data_dir}",
+                f"--storage.tsdb.retention.time={args.retention}",
             ],
-            data_dir="/prometheus",
+            with_volume=True,
         )
         self.grafana = None
-        if settings.grafana_enabled and args.grafana_admin_password is not None:
+        if args.grafana_admin_password is not None:
+            ui_port = args.published_ports[GRAFANA.name]
+            prometheus_url = f"http://{container_name(stack, PROMETHEUS)}:{PROMETHEUS.port}"
             self.grafana = self._container(
-                "grafana",
-                GRAFANA_PORT,
-                settings.grafana_port,
-                files=grafana_files(settings),
+                GRAFANA,
+                files=grafana_files(prometheus_url),
                 envs=[
                     pulumi.Output.concat("GF_SECURITY_ADMIN_PASSWORD=", args.grafana_admin_password),
                     "GF_AUTH_ANONYMOUS_ENABLED=false",
                     "GF_USERS_ALLOW_SIGN_UP=false",
                     "GF_ANALYTICS_REPORTING_ENABLED=false",
-                    f"GF_SERVER_ROOT_URL=http://127.0.0.1:{settings.grafana_port}",
+                    f"GF_SERVER_ROOT_URL=http://127.0.0.1:{ui_port}",
                 ],
-                data_dir="/var/lib/grafana",
+                with_volume=True,
                 health_path="/api/health",
             )
         self.register_outputs({"prometheus": self.prometheus.name, "alertmanager": self.alertmanager.name})
 
     def _container(
         self,
-        role: str,
-        port: int,
-        host_port: int,
+        role: Role,
         *,
         files: dict[str, str],
         command: list[str] | None = None,
         envs: list[pulumi.Input[str]] | None = None,
-        data_dir: str | None = None,
+        with_volume: bool = False,
         health_path: str = "/-/ready",
     ) -> docker.Container:
-        settings, stack = self._args.settings, self._args.settings.stack
-        volumes = []
-        if data_dir is not None:
-            volume = data_volume(stack, role, self)
-            self.volumes[role] = volume_name(stack, role)
-            volumes.append(docker.ContainerVolumeArgs(volume_name=volume.name, container_path=data_dir))
-        return docker.Container(
-            container_name(stack, role),
-            name=container_name(stack, role),
-            hostname=container_name(stack, role),
-            image=image_for(settings, role, self).image_id,
+        args = self._args
+        volume = data_volume(args.placement.stack, role, self) if with_volume else None
+        if volume is not None:
+            self.volumes[role.name] = volume.name
+        return role_container(
+            args.placement,
+            role,
+            self,
+            image=args.placement.images.image(role, self).image_id,
             command=command,
             envs=envs,
-            uploads=uploads(files),
-            volumes=volumes,
-            ports=[loopback_port(port, host_port)],
-            networks_advanced=networks(self._args.frontend_network, self._args.backend_network, alias=role),
-            healthcheck=http_healthcheck(port, health_path),
-            labels=container_labels(stack, role),
-            memory=settings.monitoring_memory,
-            restart=RESTART_POLICY,
-            wait=True,
-            wait_timeout=settings.wait_timeout_seconds,
-            opts=pulumi.ResourceOptions(parent=self),
+            files=files,
+            volume=volume,
+            ports=[loopback_port(role.port, args.published_ports[role.name])],
+            networks=[args.frontend_network, args.backend_network],
+            healthcheck=http_healthcheck(role.port, health_path),
+            memory=args.memory_mib,
         )

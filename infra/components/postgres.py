@@ -34,7 +34,7 @@ class Postgres(pulumi.ComponentResource):
     def __init__(self, name: str, args: PostgresArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("proving-ground:index:Postgres", name, None, opts)
         stack = args.placement.stack
-        self.host, self.port = container_name(stack, POSTGRES), POSTGRES.port or 5432
+        self.host, self.port = container_name(stack, POSTGRES), POSTGRES.port
         self.user, self.database = args.user, args.database
         self.password = password(f"{stack}-postgres-password", length=32, given=args.password, parent=self)
         # Data outlives the stack: `pulumi destroy` leaves it; remove it by hand when meant.

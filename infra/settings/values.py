@@ -1,4 +1,4 @@
-"""Value types of the settings: sizes, durations, ports, image references, with clear errors."""
+"""Value types of the settings: sizes, durations, ports, image references, roles, with clear errors."""
 
 from __future__ import annotations
 
@@ -8,10 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BeforeValidator, Field
 
-ToolRole = Literal[
-    "lb", "postgres", "redis", "prometheus", "alertmanager", "grafana",
-    "nginx-exporter", "postgres-exporter", "redis-exporter",
-]  # fmt: skip
+from infra.topology import REGISTRY_ROLES
 
 # The profile names of load/suite/profiles.py (a unit test keeps them in step; the program does not
 # import the load suite, whose dependencies are the loadgen image's, not the program's).
@@ -68,6 +65,12 @@ def size_default(text: str) -> Any:
     return text
 
 
+def _registry_role(value: str) -> str:
+    if value not in REGISTRY_ROLES:
+        raise ValueError(f"must be one of the roles with an upstream image: {', '.join(REGISTRY_ROLES)}")
+    return value
+
+
 def _image_ref(value: str) -> str:
     if not _IMAGE_REF.match(value):
         raise ValueError("must be an image reference like name:tag or registry/name:tag@sha256:<64 hex>")
@@ -95,4 +98,6 @@ ImageRef = Annotated[str, AfterValidator(_image_ref)]
 PinnedImageRef = Annotated[str, AfterValidator(_pinned_image_ref)]
 IPv4Address = Annotated[str, AfterValidator(_ipv4)]
 CidrList = Annotated[str, AfterValidator(_cidr_list)]
+# A key of `images`: a role whose upstream image may be replaced (infra/topology.py).
+ToolRole = Annotated[str, AfterValidator(_registry_role)]
 Identifier = Annotated[str, Field(pattern=r"^[a-z_][a-z0-9_]{0,62}$")]

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from kit.outputs import ROOT
 from kit.backup.stack import BackupError, BadInputError, StackTarget, ensure_running, stderr_text
+from kit.outputs import ROOT
 
 BACKUPS = ROOT / "backups"
 # A table's entry in `pg_restore --list`: "215; 1259 16386 TABLE public products app" (its rows are

@@ -17,7 +17,6 @@ from docker.errors import NotFound
 from kit.contract import stack_selector
 
 
-
 @dataclass(frozen=True)
 class Leftovers:
     containers: list[str]

@@ -15,12 +15,13 @@ import subprocess
 import sys
 import tempfile
 import time
-from pathlib import Path
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import httpx
+
 from kit.local.servers import LocalPostgres, LocalRedis, free_port
 
 SERVICE_DIR = Path(__file__).resolve().parents[2] / "services" / "api"
@@ -143,7 +144,10 @@ def local_api(workers: int = 1, log_path: Path | None = None) -> Iterator[tuple[
 def main() -> None:
     workers = int(sys.argv[1]) if len(sys.argv) > 1 else 1
     with local_api(workers) as (url, api_key):
-        print(f"export PG_API_KEY={api_key}\n# API on {url} with {workers} worker(s); Ctrl-C stops it", flush=True)
+        print(
+            f"export PG_API_KEY={api_key}\n# API on {url} with {workers} worker(s); Ctrl-C stops it",
+            flush=True,
+        )
         try:
             while True:
                 time.sleep(3600)

@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from kit.local.servers import free_port
 
-from load.baseline import Baseline, save_baseline
 from kit.local.api import local_api
+from kit.local.servers import free_port
+from load.baseline import Baseline, save_baseline
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow

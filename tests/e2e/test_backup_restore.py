@@ -16,11 +16,11 @@ from typing import Any
 import httpx
 import pytest
 from app.core.migrations import head_revision
+
 from kit.backup.archive import BACKUPS, dump
 from kit.backup.stack import BackupError, StackTarget
 from kit.local.servers import free_port
 from kit.outputs import load_outputs
-
 from tests.e2e.offline_helpers import run_script
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]

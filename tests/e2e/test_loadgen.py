@@ -13,10 +13,10 @@ from typing import Any
 
 import docker
 import pytest
-from kit.local.servers import free_port
-from kit.engine.teardown import leftovers
-from kit.outputs import offline_outputs_path
 
+from kit.engine.teardown import leftovers
+from kit.local.servers import free_port
+from kit.outputs import offline_outputs_path
 from tests.e2e.offline_helpers import ROOT, run_script
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]

@@ -9,10 +9,10 @@ from collections.abc import Iterator
 
 import docker
 import pytest
-from kit.local.servers import free_port
-from kit.engine.teardown import leftovers
-from kit.outputs import load_outputs
 
+from kit.engine.teardown import leftovers
+from kit.local.servers import free_port
+from kit.outputs import load_outputs
 from tests.e2e.offline_helpers import FIXTURE_PROGRAM, run_offline, run_script
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]

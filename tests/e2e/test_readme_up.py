@@ -8,9 +8,9 @@ import secrets
 import urllib.request
 
 import pytest
+
 from kit.local.servers import free_port
 from kit.outputs import load_outputs
-
 from tests.e2e.offline_helpers import run_script
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]

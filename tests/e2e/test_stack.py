@@ -11,11 +11,11 @@ from collections.abc import Iterator
 
 import docker
 import pytest
-from kit.local.servers import free_port
+
 from kit.engine.offline.container import wait_healthy
 from kit.engine.teardown import leftovers
+from kit.local.servers import free_port
 from kit.outputs import offline_outputs_path
-
 from tests.e2e.offline_helpers import ROOT, run_script
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]

@@ -1,25 +1,38 @@
-"""testinfra checks against any provisioned stack: `pytest tests/infra --stack NAME` (or PG_STACK).
+"""testinfra checks against any provisioned stack: `pytest tests/infra --stack NAME` (or PG_STACK;
+default `dev`, the scripts' default stack).
 
 Hosts and URLs come from the stack's outputs (kit.outputs), so the same suite checks a
-real `pulumi up` environment and an offline-provisioned one.
+real `pulumi up` environment and an offline-provisioned one. A stack without outputs is a usage
+error, never a run that skips everything and passes.
 """
 
 from __future__ import annotations
 
 import pytest
 
+from kit.outputs import StackNotFoundError
 from tests.infra.stack import StackUnderTest, chosen_stack
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
-        "--stack", default=None, help="stack whose outputs name the hosts to check (or $PG_STACK)"
+        "--stack", default=None, help="stack whose outputs name the hosts to check ($PG_STACK, else dev)"
     )
 
 
-def _stack_or_none(config: pytest.Config) -> StackUnderTest | None:
-    name = chosen_stack(config)
-    return StackUnderTest.load(name) if name else None
+def _stack(config: pytest.Config) -> StackUnderTest:
+    """The stack under test, loaded once per session."""
+    cached: StackUnderTest | None = getattr(config, "_pg_stack", None)
+    if cached is None:
+        name = chosen_stack(config)
+        try:
+            cached = StackUnderTest.load(name)
+        except StackNotFoundError as error:
+            raise pytest.UsageError(
+                f"tests/infra checks a provisioned stack: {error} (or pick another: --stack NAME or PG_STACK)"
+            ) from None
+        config._pg_stack = cached  # type: ignore[attr-defined]
+    return cached
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -27,13 +40,8 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     wanted = [name for name in metafunc.fixturenames if name == "container" or name.endswith("_container")]
     if not wanted:
         return
-    stack = _stack_or_none(metafunc.config)
+    stack = _stack(metafunc.config)
     for fixture in wanted:
-        if stack is None:
-            metafunc.parametrize(
-                fixture, [pytest.param(None, marks=pytest.mark.skip(reason="no stack chosen"))]
-            )
-            continue
         role = None if fixture == "container" else fixture.removesuffix("_container").replace("_", "-")
         names = sorted(n for n, r in stack.containers.items() if role is None or r == role)
         metafunc.parametrize(
@@ -46,7 +54,4 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 @pytest.fixture(scope="session")
 def stack(request: pytest.FixtureRequest) -> StackUnderTest:
-    found = _stack_or_none(request.config)
-    if found is None:
-        pytest.skip("tests/infra checks a provisioned stack: pass --stack NAME or set PG_STACK")
-    return found
+    return _stack(request.config)

@@ -12,15 +12,20 @@ from urllib.parse import urlsplit
 import docker
 import pytest
 import testinfra
+
+from kit.contract import SECRET_OUTPUTS
 from kit.outputs import load_outputs, offline_outputs_path
 
 STACK_ENV = "PG_STACK"
 
 
-def chosen_stack(config: pytest.Config) -> str | None:
-    """`--stack NAME` or $PG_STACK; None when neither says which stack to check."""
+DEFAULT_STACK = "dev"  # what ./scripts/up provisions without --stack
+
+
+def chosen_stack(config: pytest.Config) -> str:
+    """`--stack NAME`, else $PG_STACK, else the scripts' default stack."""
     option = config.getoption("stack", default=None)
-    return str(option) if option else os.environ.get(STACK_ENV)
+    return str(option) if option else os.environ.get(STACK_ENV) or DEFAULT_STACK
 
 
 @dataclass(frozen=True)
@@ -53,11 +58,7 @@ class StackUnderTest:
         return [name for name, r in self.containers.items() if r == role]
 
     def secret_values(self) -> dict[str, str]:
-        return {
-            key: str(self.outputs[key])
-            for key in ("postgresPassword", "redisPassword", "grafanaAdminPassword", "apiKey")
-            if self.outputs.get(key)
-        }
+        return {key: str(self.outputs[key]) for key in SECRET_OUTPUTS if self.outputs.get(key)}
 
     def published_port(self, url_key: str) -> int:
         port = urlsplit(str(self.outputs[url_key])).port

@@ -2,7 +2,7 @@
 
 `declare_stack(stack, overrides)` gives a `Declared`: every resource (type, name, inputs as the
 engine would receive them, secrets still wrapped) and every stack output with its secret flag.
-Build contexts are stubbed in a temp `services/` tree so these tests do not depend on the
+Build contexts are stubbed in a temp tree so these tests do not depend on the
 Dockerfiles' contents (tests/unit/test_images.py covers the real tree).
 """
 
@@ -25,8 +25,8 @@ from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
 from infra.components import _images as images
-from infra.settings import parse_settings
-from infra.settings import Settings
+from infra.settings import Settings, parse_settings
+from infra.topology import ROLES
 
 ROOT = Path(__file__).resolve().parents[2]
 CONTAINER = "docker:index/container:Container"
@@ -103,19 +103,21 @@ def run_program(stack: str, config: dict[str, str], services: Path) -> Declared:
             if _sync_await(output.is_secret()):
                 declared.secret_outputs.add(key)
 
-    with mock.patch.object(images, "SERVICES", services):
+    with mock.patch.object(images, "REPO_ROOT", services):
         _sync_await(run_pulumi_func(body))
     return declared
 
 
 @pytest.fixture(scope="session")
 def fake_services(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("services")
-    for context in set(images.BUILD_CONTEXTS.values()):
-        (root / context).mkdir()
-        (root / context / "Dockerfile").write_text(
-            f"ARG BASE_IMAGE\nFROM ${{BASE_IMAGE}}\nLABEL role={context}\n"
-        )
+    """A stand-in repo root holding a stub Dockerfile in every role's build folder."""
+    root = tmp_path_factory.mktemp("repo")
+    for role in ROLES.values():
+        if role.build_dir is not None:
+            (root / role.build_dir).mkdir(parents=True)
+            (root / role.build_dir / "Dockerfile").write_text(
+                f"ARG BASE_IMAGE\nFROM ${{BASE_IMAGE}}\nLABEL role={role.name}\n"
+            )
     return root
 
 

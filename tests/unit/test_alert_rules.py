@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
-from infra.render.prometheus import RULES_DIR
+from infra.configs.prometheus.render import RULES_DIR
 
 RULE_TESTS = Path(__file__).resolve().parent / "rules"
 RUNBOOKS = Path(__file__).resolve().parents[2] / "docs" / "runbooks.md"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pulumi.runtime.rpc import is_rpc_secret, unwrap_rpc_secret
 
-from infra.dashboards import all_dashboards
-from infra.render.prometheus import rule_files
+from infra.configs.grafana.dashboards import all_dashboards
+from infra.configs.prometheus.render import rule_files
 
 
 def uploads(container: dict) -> dict[str, str]:

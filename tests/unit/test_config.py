@@ -8,8 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from infra.settings import ConfigError, parse_settings
-from infra.settings import Settings
+from infra.settings import ConfigError, Settings, parse_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -61,7 +60,7 @@ def test_namespaced_keys_and_string_values_are_parsed():
         ("baseImage", "Not An Image", "image reference like name:tag"),
         ("images", '{"postgres": "postgres"}', "must be pinned"),
         ("images", '{"postgres": "postgres:latest"}', "must be pinned"),
-        ("images", '{"mysql": "mysql:8.0"}', "'lb', 'postgres'"),
+        ("images", '{"mysql": "mysql:8.0"}', "roles with an upstream image: lb, postgres"),
         ("alertWebhookUrl", "not a url", "URL"),
         ("lbBindAddress", "localhost", "must be an IPv4 address"),
         ("lbBindAddress", "999.0.0.1", "must be an IPv4 address"),

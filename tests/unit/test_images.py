@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from infra.components._images import BUILD_CONTEXTS, REGISTRY_IMAGES, SERVICES, context_hash
+from infra.components._images import REPO_ROOT, context_hash
 from infra.settings.values import pinned
+from infra.topology import ROLES
 
 
 @pytest.fixture
@@ -51,12 +52,12 @@ def test_missing_dockerfile_is_a_clear_error(tmp_path):
         context_hash(tmp_path, {})
 
 
-@pytest.mark.parametrize("role", sorted(BUILD_CONTEXTS))
+@pytest.mark.parametrize("role", sorted(name for name, role in ROLES.items() if role.build_dir))
 def test_every_build_context_takes_a_base_image(role):
-    dockerfile = SERVICES / BUILD_CONTEXTS[role] / "Dockerfile"
+    dockerfile = REPO_ROOT / str(ROLES[role].build_dir) / "Dockerfile"
     assert dockerfile.is_file(), f"{dockerfile} is missing: imageSource build cannot build {role}"
     assert "ARG BASE_IMAGE" in dockerfile.read_text()
 
 
 def test_registry_images_are_pinned():
-    assert all(pinned(ref) for ref in REGISTRY_IMAGES.values())
+    assert all(pinned(role.registry_image) for role in ROLES.values() if role.registry_image)

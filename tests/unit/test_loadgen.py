@@ -6,11 +6,10 @@ import typing
 
 import pytest
 from pulumi.runtime.rpc import is_rpc_secret, unwrap_rpc_secret
-from kit.engine.offline.container import wait_healthy
 
-from infra.components._images import LOADGEN_CONTEXT
 from infra.settings import ConfigError, parse_settings
 from infra.settings.values import LoadProfile
+from kit.engine.offline.container import wait_healthy
 from load.suite.profiles import PROFILES
 from tests.unit.test_program import STACKS, plain_strings
 
@@ -84,7 +83,8 @@ def test_loadgen_containers_are_one_shot_on_the_frontend_only(declared):
         assert container["healthcheck"]["tests"][:3] == ["CMD", "python", "-c"], name
         assert int(container["memory"]) == 256, name
         labels = {item["label"]: item["value"] for item in container["labels"]}
-        assert labels == {"proving-ground.stack": "lg", "proving-ground.role": "loadgen"}, name
+        index = {} if name == "lg-loadgen" else {"proving-ground.index": name.rsplit("-", 1)[1]}
+        assert labels == {"proving-ground.stack": "lg", "proving-ground.role": "loadgen", **index}, name
 
 
 def test_reports_volume_and_outputs(declared):
@@ -110,7 +110,7 @@ def test_image_is_built_from_load_on_the_stack_base(declare_stack, config_from, 
         for i in declared.of_type(IMAGE)
         if i.inputs["name"].startswith("proving-ground/lg-img-loadgen:")
     ]
-    assert image["build"]["context"] == str(LOADGEN_CONTEXT)
+    assert image["build"]["context"].endswith("/load")
     # build: the local Debian base; registry: no BASE_IMAGE, so the Dockerfile's default base.
     assert image["build"].get("buildArgs", {}) == build_args
     assert image["name"].endswith(":" + image["triggers"]["contextHash"])

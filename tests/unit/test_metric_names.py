@@ -13,8 +13,8 @@ import pytest
 import yaml
 from prometheus_client.parser import text_string_to_metric_families
 
-from infra.dashboards import all_dashboards, expressions
-from infra.render.prometheus import rule_files
+from infra.configs.grafana.dashboards import all_dashboards, expressions
+from infra.configs.prometheus.render import rule_files
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SUFFIXES = {

@@ -13,10 +13,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from infra.dashboards import all_dashboards, expressions
-from infra.render.alertmanager import render_alertmanager_yml
-from infra.render.nginx import NginxConfig, render_nginx_conf
-from infra.render.prometheus import RULES_SUBDIR, render_prometheus_yml, rule_files
+from infra.configs.alertmanager.render import render_alertmanager_yml
+from infra.configs.grafana.dashboards import all_dashboards, expressions
+from infra.configs.nginx.render import NginxConfig, render_nginx_conf
+from infra.configs.prometheus.render import CONFIG_DIR, RULES_SUBDIR, rule_files
+from tests.unit.test_components import uploads
 
 STACKS = ("dev", "ci", "production")
 
@@ -45,7 +46,7 @@ def test_nginx_conf_passes_nginx_t(stack_settings, tls_pair, tmp_path, stack):
     settings = stack_settings(stack)
     # Upstream names resolve only on the stack's Docker network; nginx -t needs resolvable hosts.
     servers = [f"127.0.0.1:{18000 + index}" for index in range(settings.replicas)]
-    config = NginxConfig.from_settings(settings, upstream_servers=servers)
+    config = NginxConfig.from_settings(settings, servers)
     conf = tmp_path / "nginx.conf"
     conf.write_text(render_nginx_conf(config).replace(config.tls_dir, str(tls_pair)))
     output = run_tool("nginx", "-t", "-q", "-c", str(conf))
@@ -53,11 +54,12 @@ def test_nginx_conf_passes_nginx_t(stack_settings, tls_pair, tmp_path, stack):
 
 
 @pytest.mark.parametrize("stack", STACKS)
-def test_prometheus_config_and_rules_pass_promtool(stack_settings, tmp_path, stack):
+def test_prometheus_config_and_rules_pass_promtool(declare_stack, tmp_path, stack):
     (tmp_path / RULES_SUBDIR).mkdir()
     for name, text in rule_files().items():
         (tmp_path / RULES_SUBDIR / name).write_text(text)
-    (tmp_path / "prometheus.yml").write_text(render_prometheus_yml(stack_settings(stack)))
+    prometheus = declare_stack(stack).containers[f"{stack}-prometheus"]
+    (tmp_path / "prometheus.yml").write_text(uploads(prometheus)[f"{CONFIG_DIR}/prometheus.yml"])
     output = run_tool("promtool", "check", "config", str(tmp_path / "prometheus.yml"))
     assert f"{len(rule_files())} rule files found" in output
 
@@ -83,8 +85,7 @@ def test_every_dashboard_expression_is_valid_promql(tmp_path):
 
 
 @pytest.mark.parametrize("webhook", [None, "https://alerts.example.com/hook"])
-def test_alertmanager_config_passes_amtool(stack_settings, tmp_path, webhook):
-    settings = stack_settings("dev").model_copy(update={"alert_webhook_url": webhook})
-    (tmp_path / "alertmanager.yml").write_text(render_alertmanager_yml(settings))
+def test_alertmanager_config_passes_amtool(tmp_path, webhook):
+    (tmp_path / "alertmanager.yml").write_text(render_alertmanager_yml(webhook))
     output = run_tool("amtool", "check-config", str(tmp_path / "alertmanager.yml"))
     assert "SUCCESS" in output

@@ -10,9 +10,9 @@ from pathlib import Path
 
 from rich.console import Console
 
-from kit.outputs import ROOT
 from kit.engine.offline.runner import destroy, provision
 from kit.engine.offline.stackconfig import effective_config, project_name
+from kit.outputs import ROOT
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -17,7 +17,7 @@ import docker
 import pulumi
 from rich.console import Console
 
-from kit.engine.offline. import docker_objects, generated, images
+from kit.engine.offline import docker_objects, generated, images
 from kit.engine.offline.container import create_container
 from kit.engine.offline.values import Inputs, UnsupportedInputError
 

@@ -27,10 +27,10 @@ from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 from rich.console import Console
 
-from kit.outputs import OFFLINE_STATE, ROOT
 from kit.engine.offline.container import wait_healthy
 from kit.engine.offline.mocks import OfflineMocks
 from kit.engine.teardown import remove_images, remove_stack
+from kit.outputs import OFFLINE_STATE, ROOT
 
 HEALTHY_TIMEOUT_SECONDS = 180.0
 

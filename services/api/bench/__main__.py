@@ -14,15 +14,15 @@ import json
 import sys
 
 import httpx
-from kit.local.api import TEST_API_KEY, ApiProcess
 from rich.console import Console
 from rich.table import Table
-from kit.local.servers import LocalPostgres, LocalRedis
 
 from bench.cpu import process_cpu_seconds
 from bench.encoders import encoder_microseconds
 from bench.servers import SERVERS, SERVES_IN_PROCESS, available
 from bench.wrk import LoadResult, run_wrk
+from kit.local.api import TEST_API_KEY, ApiProcess
+from kit.local.servers import LocalPostgres, LocalRedis
 
 PRODUCTS = 1000
 ENDPOINTS = {  # name: (method, path)

@@ -11,9 +11,9 @@ import sys
 import time
 
 import httpx
-from kit.local.servers import LocalPostgres, LocalRedis, free_port
 
 from kit.local.api import SERVICE_DIR
+from kit.local.servers import LocalPostgres, LocalRedis, free_port
 
 
 def docker(*args: str, check: bool = True) -> str:

@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator, Callable, Iterator
 
 import httpx
 import pytest
+
 from kit.local.api import TEST_API_KEY, ApiProcess
 from kit.local.servers import LocalPostgres, LocalRedis
 

@@ -7,6 +7,7 @@ import signal
 
 import asyncpg
 import httpx
+
 from kit.local.api import TEST_API_KEY, ApiProcess
 from kit.local.servers import LocalPostgres, LocalRedis
 

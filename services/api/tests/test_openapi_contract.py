@@ -11,7 +11,6 @@ import httpx
 import schemathesis
 from app.core.settings import Settings
 from app.main import create_app
-from kit.local.api import TEST_API_KEY, ApiProcess
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -19,6 +18,8 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
+
+from kit.local.api import TEST_API_KEY, ApiProcess
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 OPENAPI = create_app(

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+
 from kit.local.api import ApiProcess
 from kit.local.servers import LocalPostgres, LocalRedis
 

@@ -7,8 +7,9 @@ import uuid
 
 import httpx
 import pytest
-from kit.local.api import ApiProcess
 from prometheus_client.parser import text_string_to_metric_families
+
+from kit.local.api import ApiProcess
 from kit.local.servers import LocalRedis
 
 

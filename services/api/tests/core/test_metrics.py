@@ -7,9 +7,10 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from kit.local.api import ApiProcess
 from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client.samples import Sample
+
+from kit.local.api import ApiProcess
 from kit.local.servers import LocalPostgres, LocalRedis
 
 

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 from app.core.migrations import head_revision
+
 from kit.local.api import ApiProcess
 from kit.local.servers import LocalPostgres, LocalRedis
 

@@ -9,9 +9,10 @@ from collections.abc import Iterator
 import httpx
 import pytest
 from app.core.ratelimit import retry_after_seconds
-from kit.local.api import TEST_API_KEY, ApiProcess
 from hypothesis import assume, given
 from hypothesis import strategies as st
+
+from kit.local.api import TEST_API_KEY, ApiProcess
 from kit.local.servers import LocalPostgres, LocalRedis
 
 READ_LIMIT = 5

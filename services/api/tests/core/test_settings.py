@@ -8,6 +8,7 @@ import sys
 
 import pytest
 from app.core.settings import DEV_API_KEY_HASH, SettingsError, load_settings
+
 from kit.local.api import SERVICE_DIR
 
 GOOD = {

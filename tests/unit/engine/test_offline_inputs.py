@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from pulumi.runtime.rpc import wrap_rpc_secret
+
 from kit.engine.offline.container_spec import container_spec
 from kit.engine.offline.stackconfig import effective_config
 from kit.engine.offline.values import Inputs, UnsupportedInputError, go_duration_ns, plain

@@ -16,7 +16,7 @@ from grafana_foundation_sdk.builders import prometheus, stat, timeseries
 from grafana_foundation_sdk.models.dashboard import Dashboard, DataSourceRef
 
 DATASOURCE_TYPE = "prometheus"
-DATASOURCE_UID = "prometheus"  # provisioned with this uid by infra/render/grafana.py
+DATASOURCE_UID = "prometheus"  # provisioned with this uid by infra/configs/grafana/render.py
 PANEL_WIDTH = 12  # of Grafana's 24 grid columns: two panels per row
 PANEL_HEIGHT = 8
 

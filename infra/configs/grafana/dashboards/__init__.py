@@ -13,7 +13,7 @@ from typing import Any
 from grafana_foundation_sdk.cog.encoder import JSONEncoder
 from grafana_foundation_sdk.models.dashboard import Dashboard
 
-from infra.dashboards import api, datastores, nginx, overview
+from infra.configs.grafana.dashboards import api, datastores, nginx, overview
 
 DASHBOARDS = (overview.dashboard, api.dashboard, nginx.dashboard, datastores.dashboard)
 

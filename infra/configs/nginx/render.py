@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from infra.naming import API_PORT, LB_STATUS_PORT, api_replica_names
-from infra.render.templating import render
+from infra.configs.templating import render
 from infra.settings import Settings
+from infra.topology import LB_STATUS_PORT
 
 TLS_DIR = "/etc/nginx/tls"
 CONFIG_PATH = "/etc/nginx/nginx.conf"
@@ -28,11 +28,9 @@ class NginxConfig:
     status_port: int = LB_STATUS_PORT
 
     @classmethod
-    def from_settings(cls, settings: Settings, upstream_servers: Sequence[str] | None = None) -> NginxConfig:
-        """`upstream_servers` defaults to every API replica by container name (Docker DNS)."""
-        servers = upstream_servers or [
-            f"{name}:{API_PORT}" for name in api_replica_names(settings.stack, settings.replicas)
-        ]
+    def from_settings(cls, settings: Settings, upstream_servers: Sequence[str]) -> NginxConfig:
+        """`upstream_servers`: `host:port` of every API replica (Docker DNS names)."""
+        servers = list(upstream_servers)
         return cls(
             upstream_servers=servers,
             rate_limit_rps=settings.lb_rate_limit_rps,
@@ -47,4 +45,4 @@ class NginxConfig:
 
 
 def render_nginx_conf(config: NginxConfig) -> str:
-    return render("nginx.conf.j2", c=config)
+    return render("nginx/nginx.conf.j2", c=config)

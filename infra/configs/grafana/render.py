@@ -4,22 +4,20 @@ from __future__ import annotations
 
 import yaml
 
-from infra.dashboards import all_dashboards, dashboard_json
-from infra.dashboards.panels import DATASOURCE_TYPE, DATASOURCE_UID
-from infra.naming import PROMETHEUS_PORT, container_name
-from infra.settings import Settings
+from infra.configs.grafana.dashboards import all_dashboards, dashboard_json
+from infra.configs.grafana.dashboards.panels import DATASOURCE_TYPE, DATASOURCE_UID
 
 PROVISIONING_DIR = "/etc/grafana/provisioning"
 DASHBOARDS_DIR = "/etc/grafana/dashboards"
 
 
-def render_datasources_yml(settings: Settings) -> str:
+def render_datasources_yml(prometheus_url: str) -> str:
     source = {
         "name": "Prometheus",
         "type": DATASOURCE_TYPE,
         "uid": DATASOURCE_UID,
         "access": "proxy",
-        "url": f"http://{container_name(settings.stack, 'prometheus')}:{PROMETHEUS_PORT}",
+        "url": prometheus_url,
         "isDefault": True,
         "editable": False,
     }
@@ -37,10 +35,10 @@ def render_dashboard_provider_yml() -> str:
     return yaml.safe_dump({"apiVersion": 1, "providers": [provider]}, sort_keys=False)
 
 
-def grafana_files(settings: Settings) -> dict[str, str]:
-    """Every file Grafana needs, by absolute path in its container."""
+def grafana_files(prometheus_url: str) -> dict[str, str]:
+    """Every file Grafana needs, by absolute path in its container; it queries `prometheus_url`."""
     files = {
-        f"{PROVISIONING_DIR}/datasources/prometheus.yml": render_datasources_yml(settings),
+        f"{PROVISIONING_DIR}/datasources/prometheus.yml": render_datasources_yml(prometheus_url),
         f"{PROVISIONING_DIR}/dashboards/proving-ground.yml": render_dashboard_provider_yml(),
     }
     files.update(

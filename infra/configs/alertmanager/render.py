@@ -6,15 +6,13 @@ from typing import Any
 
 import yaml
 
-from infra.settings import Settings
-
 CONFIG_PATH = "/etc/alertmanager/alertmanager.yml"
 
 
-def render_alertmanager_yml(settings: Settings) -> str:
+def render_alertmanager_yml(webhook_url: str | None) -> str:
     receiver: dict[str, Any] = {"name": "default"}
-    if settings.alert_webhook_url is not None:
-        receiver["webhook_configs"] = [{"url": str(settings.alert_webhook_url), "send_resolved": True}]
+    if webhook_url is not None:
+        receiver["webhook_configs"] = [{"url": webhook_url, "send_resolved": True}]
     config = {
         "route": {
             "receiver": "default",

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from grafana_foundation_sdk.models.dashboard import Dashboard
 
-from infra.dashboards.panels import dashboard as build
-from infra.dashboards.panels import panel, target
+from infra.configs.grafana.dashboards.panels import dashboard as build
+from infra.configs.grafana.dashboards.panels import panel, target
 
 
 def dashboard() -> Dashboard:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from grafana_foundation_sdk.models.dashboard import Dashboard
 
-from infra.dashboards.panels import dashboard as build
-from infra.dashboards.panels import panel, target
-from infra.dashboards.promql import or_zero, ratio_or_zero
+from infra.configs.grafana.dashboards.panels import dashboard as build
+from infra.configs.grafana.dashboards.panels import panel, target
+from infra.configs.grafana.dashboards.promql import or_zero, ratio_or_zero
 
 REQUESTS = 'sum(rate(http_requests_total{job="api"}[1m]))'
 ERRORS_5XX = 'sum(rate(http_requests_total{job="api",status=~"5.."}[1m]))'

@@ -1,0 +1,1 @@
+"""alertmanager's configuration, rendered by the program (a pure function of its inputs)."""

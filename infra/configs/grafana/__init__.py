@@ -1,0 +1,1 @@
+"""grafana's configuration, rendered by the program (a pure function of its inputs)."""

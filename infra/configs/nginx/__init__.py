@@ -1,0 +1,1 @@
+"""nginx's configuration, rendered by the program (a pure function of its inputs)."""

@@ -1,0 +1,1 @@
+"""prometheus's configuration, rendered by the program (a pure function of its inputs)."""
