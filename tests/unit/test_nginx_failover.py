@@ -25,7 +25,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from infra.render.nginx import NginxConfig, render_nginx_conf
+from infra.configs.nginx.render import NginxConfig, render_nginx_conf
 from infra.settings import Settings
 
 STACKS = ("dev", "ci", "production")
@@ -152,7 +152,7 @@ def load_balancer(config: NginxConfig, work: Path) -> Iterator[str]:
 def rendered(settings: Settings, upstream_ports: list[int]) -> NginxConfig:
     servers = [f"127.0.0.1:{port}" for port in upstream_ports]
     # Without TLS: certificates change the listener, not the upstream and proxy directives.
-    return dataclasses.replace(NginxConfig.from_settings(settings, upstream_servers=servers), tls=False)
+    return dataclasses.replace(NginxConfig.from_settings(settings, servers), tls=False)
 
 
 @pytest.mark.parametrize("stack", STACKS)

@@ -6,8 +6,9 @@ from __future__ import annotations
 import time
 
 import httpx
-from harness.process import ApiProcess
-from stacktools.localservers import LocalPostgres
+
+from kit.local.api import ApiProcess
+from kit.local.servers import LocalPostgres
 
 # `.invalid` never resolves (RFC 6761): every connect attempt fails its lookup with gaierror, as a
 # stopped Redis container's name does on a Docker network.
