@@ -19,6 +19,7 @@ from infra.components.monitoring import Monitoring, MonitoringArgs
 from infra.components.network import Network, NetworkArgs
 from infra.components.postgres import Postgres, PostgresArgs
 from infra.components.redis import Redis, RedisArgs
+from infra.configs.alertmanager.render import Grouping
 from infra.configs.nginx.render import NginxConfig
 from infra.configs.redis.render import RedisConfig
 from infra.outputs import Declared, export_outputs
@@ -82,6 +83,7 @@ def declare(settings: Settings, secrets: SecretOverrides) -> Declared:
         scraped_hosts={API.name: api.hosts}, scrape_interval=s.scrape_interval,
         retention=s.prometheus_retention,
         alert_webhook_url=str(s.alert_webhook_url) if s.alert_webhook_url else None,
+        rule_for_max=s.alert_for_max, grouping=Grouping(s.alert_group_wait, s.alert_group_interval),
         published_ports={PROMETHEUS.name: s.prometheus_port, ALERTMANAGER.name: s.alertmanager_port,
                          GRAFANA.name: s.grafana_port},
         memory_mib=s.monitoring_memory, grafana_admin_password=grafana_password,

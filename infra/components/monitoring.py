@@ -21,7 +21,7 @@ from infra.components._container import (
 )
 from infra.components.exporters import Exporters, ExportersArgs
 from infra.configs.alertmanager.render import CONFIG_PATH as ALERTMANAGER_CONFIG
-from infra.configs.alertmanager.render import render_alertmanager_yml
+from infra.configs.alertmanager.render import Grouping, render_alertmanager_yml
 from infra.configs.grafana.render import grafana_files
 from infra.configs.prometheus.render import (
     CONFIG_DIR,
@@ -43,6 +43,8 @@ class MonitoringArgs:
     scrape_interval: str
     retention: str
     alert_webhook_url: str | None
+    rule_for_max: str | None  # `alertForMax`: drill stacks only
+    grouping: Grouping
     published_ports: Mapping[str, int]  # role -> loopback port of its UI
     memory_mib: int
     grafana_admin_password: pulumi.Output[str] | None = None  # None: no Grafana
@@ -63,7 +65,7 @@ class Monitoring(pulumi.ComponentResource):
         self.exporters = Exporters(f"{name}-exporters", args.exporters, pulumi.ResourceOptions(parent=self))
         self.alertmanager = self._container(
             ALERTMANAGER,
-            files={ALERTMANAGER_CONFIG: render_alertmanager_yml(args.alert_webhook_url)},
+            files={ALERTMANAGER_CONFIG: render_alertmanager_yml(args.alert_webhook_url, args.grouping)},
             command=[
                 f"--config.file={ALERTMANAGER_CONFIG}",
                 "--storage.path=/alertmanager",
@@ -78,7 +80,7 @@ class Monitoring(pulumi.ComponentResource):
         )
         prometheus_files = {f"{CONFIG_DIR}/prometheus.yml": render_prometheus_yml(config)}
         prometheus_files.update(
-            {f"{CONFIG_DIR}/{RULES_SUBDIR}/{n}": text for n, text in rule_files().items()}
+            {f"{CONFIG_DIR}/{RULES_SUBDIR}/{n}": text for n, text in rule_files(args.rule_for_max).items()}
         )
         self.prometheus = self._container(
             PROMETHEUS,

@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 
+from infra.configs.alertmanager.render import PRODUCTION_GROUPING
 from infra.settings.values import (
     CidrList,
     Duration,
@@ -85,13 +86,17 @@ class Settings(BaseModel):
     prometheus_retention: Duration = "15d"
     scrape_interval: Duration = "15s"
     alert_webhook_url: HttpUrl | None = None
+    # Drill stacks only (scripts/drill): production keeps each rule's `for` and Alertmanager's timing.
+    alert_for_max: Duration | None = None
+    alert_group_wait: Duration = PRODUCTION_GROUPING.wait
+    alert_group_interval: Duration = PRODUCTION_GROUPING.interval
     wait_timeout_seconds: int = Field(180, ge=10, le=1800)
     loadgen_enabled: bool = False
     loadgen_workers: int = Field(2, ge=1, le=8)
     loadgen_profile: LoadProfile = "smoke"
     loadgen_memory: SizeMiB = size_default("256m")
 
-    @field_validator("api_base_image", "alert_webhook_url", mode="before")
+    @field_validator("api_base_image", "alert_webhook_url", "alert_for_max", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         return None if value == "" else value  # Pulumi.yaml's documented default for "not set"

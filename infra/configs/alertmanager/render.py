@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import yaml
@@ -9,7 +10,20 @@ import yaml
 CONFIG_PATH = "/etc/alertmanager/alertmanager.yml"
 
 
-def render_alertmanager_yml(webhook_url: str | None) -> str:
+@dataclass(frozen=True)
+class Grouping:
+    """How long a new alert group waits before its first notification, and between later ones (a
+    resolved alert is sent at the next of those). The defaults are the production behaviour;
+    drill stacks shorten them (`alertGroupWait`, `alertGroupInterval`) to see notifications soon."""
+
+    wait: str = "30s"
+    interval: str = "5m"
+
+
+PRODUCTION_GROUPING = Grouping()
+
+
+def render_alertmanager_yml(webhook_url: str | None, grouping: Grouping = PRODUCTION_GROUPING) -> str:
     receiver: dict[str, Any] = {"name": "default"}
     if webhook_url is not None:
         receiver["webhook_configs"] = [{"url": webhook_url, "send_resolved": True}]
@@ -17,8 +31,8 @@ def render_alertmanager_yml(webhook_url: str | None) -> str:
         "route": {
             "receiver": "default",
             "group_by": ["alertname", "severity"],
-            "group_wait": "30s",
-            "group_interval": "5m",
+            "group_wait": grouping.wait,
+            "group_interval": grouping.interval,
             "repeat_interval": "4h",
             "routes": [{"matchers": ['severity="critical"'], "receiver": "default", "repeat_interval": "1h"}],
         },

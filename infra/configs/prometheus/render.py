@@ -6,6 +6,7 @@ its port on every host given for it, so a role added with a job is scraped witho
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -67,6 +68,29 @@ def render_prometheus_yml(config: PrometheusConfig) -> str:
     return yaml.safe_dump(document, sort_keys=False)
 
 
-def rule_files() -> dict[str, str]:
-    """Alert rule files by name (one per group), as uploaded under `rules/`."""
-    return {path.name: path.read_text() for path in sorted(RULES_DIR.glob("*.yml"))}
+_FOR_LINE = re.compile(r"^(?P<lead>\s+for:\s*)(?P<value>[0-9]+(?:ms|[smhdwy]))\s*$", re.MULTILINE)
+_UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "y": 31536000}
+
+
+def duration_seconds(text: str) -> float:
+    """A single-unit Prometheus duration (`90s`, `5m`, `1h`) in seconds."""
+    number = text.rstrip("smhdwy")
+    return int(number) * _UNIT_SECONDS[text[len(number) :]]
+
+
+def rule_files(for_max: str | None = None) -> dict[str, str]:
+    """Alert rule files by name (one per group), as uploaded under `rules/`.
+
+    With `for_max` (the `alertForMax` setting, for drill stacks), every rule's `for:` longer than it
+    is shortened to it, so a drill's alerts fire within seconds; the files are otherwise verbatim.
+    """
+    files = {path.name: path.read_text() for path in sorted(RULES_DIR.glob("*.yml"))}
+    if for_max is None:
+        return files
+    cap = duration_seconds(for_max)
+
+    def capped(match: re.Match[str]) -> str:
+        value = match["value"] if duration_seconds(match["value"]) <= cap else for_max
+        return f"{match['lead']}{value}"
+
+    return {name: _FOR_LINE.sub(capped, text) for name, text in files.items()}
