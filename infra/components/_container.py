@@ -97,6 +97,9 @@ def role_container(
         healthcheck=healthcheck,
         labels=_label_args(placement.stack, role.name, index),
         memory=memory,
+        # Swap = memory: no swap beyond the limit. Unset, Docker makes it twice the memory, the provider
+        # reads that back, and every later preview shows a diff.
+        memory_swap=memory,
         restart=ONE_SHOT if one_shot else RESTART_POLICY,
         # A finished job exits, by design: nothing waits for it to be healthy.
         wait=None if one_shot else True,

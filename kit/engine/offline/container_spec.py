@@ -180,6 +180,8 @@ def container_spec(name: str, inputs: Inputs, endpoint_config: Any) -> Container
         kwargs["restart_policy"] = {"Name": restart, "MaximumRetryCount": inputs.get("maxRetryCount", 0)}
     if inputs.get("memory"):
         kwargs["mem_limit"] = f"{inputs.get('memory')}m"  # the provider takes megabytes
+    if inputs.get("memorySwap"):
+        kwargs["memswap_limit"] = f"{inputs.get('memorySwap')}m"
     if inputs.get("cpus"):
         kwargs["nano_cpus"] = int(float(inputs.get("cpus")) * 1e9)
     if inputs.get("shmSize"):
