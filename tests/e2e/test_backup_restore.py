@@ -47,7 +47,7 @@ def stack() -> Iterator[Stack]:
         with httpx.Client(base_url=outputs["lbUrl"], headers=headers, timeout=10) as api:
             yield Stack(name, outputs, api)
     finally:
-        run_script("down", "--stack", name, "--remove-images")
+        run_script("down", "--stack", name, "--remove-stack", "--remove-images")
         shutil.rmtree(BACKUPS / name, ignore_errors=True)
 
 

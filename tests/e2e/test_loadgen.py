@@ -16,7 +16,7 @@ import pytest
 
 from kit.engine.teardown import leftovers
 from kit.local.servers import free_port
-from kit.outputs import offline_outputs_path
+from kit.outputs import load_outputs
 from tests.e2e.offline_helpers import ROOT, run_script
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
@@ -39,9 +39,9 @@ def loadgen_stack(client: docker.DockerClient) -> Iterator[tuple[str, dict[str, 
     try:
         up = run_script("up", "--stack", name, "--config-from", "ci", *loadgen, *ports)
         assert up.returncode == 0, f"up failed:\n{up.stdout[-2000:]}\n{up.stderr[-4000:]}"
-        yield name, json.loads(offline_outputs_path(name).read_text())
+        yield name, load_outputs(name)
     finally:
-        down = run_script("down", "--stack", name, "--remove-images")
+        down = run_script("down", "--stack", name, "--remove-stack", "--remove-images")
         assert down.returncode == 0, down.stderr[-2000:]
         assert not leftovers(client, name)
 

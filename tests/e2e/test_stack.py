@@ -15,7 +15,7 @@ import pytest
 from kit.engine.offline.container import wait_healthy
 from kit.engine.teardown import leftovers
 from kit.local.servers import free_port
-from kit.outputs import offline_outputs_path
+from kit.outputs import load_outputs, offline_outputs_path
 from tests.e2e.offline_helpers import ROOT, run_script
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
@@ -61,7 +61,7 @@ def provisioned(client: docker.DockerClient) -> Iterator[tuple[str, dict[str, ob
         assert up.returncode == 0, f"scripts/up failed:\n{up.stderr[-4000:]}"
         yield name, json.loads(up.stdout.splitlines()[-1])
     finally:
-        run_script("down", "--stack", name, "--remove-images")
+        run_script("down", "--stack", name, "--remove-stack", "--remove-images")
 
 
 @pytest.fixture
@@ -97,14 +97,23 @@ def test_suite_reports_a_stopped_replica(client: docker.DockerClient, stack: str
 
 
 def test_suite_reports_a_replica_count_the_config_disagrees_with(stack: str) -> None:
-    """The recorded outputs say 3 replicas (as a config with replicas=3 would); 2 run."""
+    """The outputs the suite reads say 3 replicas (as a config with replicas=3 would); 2 run.
+
+    They are shadowed through the offline outputs file, which `load_outputs` reads first whichever
+    engine provisioned the stack.
+    """
     path = offline_outputs_path(stack)
-    original = path.read_text()
-    path.write_text(json.dumps({**json.loads(original), "replicas": 3}))
+    original = path.read_text() if path.is_file() else None
+    outputs = load_outputs(stack)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({**outputs, "replicas": 3}))
     try:
         result = infra_suite(stack, NOT_MONITORING)
     finally:
-        path.write_text(original)
+        if original is None:
+            path.unlink()
+        else:
+            path.write_text(original)
     assert result.returncode == 1
     assert "2 API replicas run, the stack declares 3" in result.stdout
     assert "test_one_upstream_server_per_replica" in result.stdout
@@ -126,7 +135,7 @@ def test_suite_reports_a_stopped_redis(client: docker.DockerClient, stack: str) 
 
 
 def test_down_leaves_nothing_behind(client: docker.DockerClient, stack: str) -> None:
-    result = run_script("down", "--stack", stack, "--remove-images")
+    result = run_script("down", "--stack", stack, "--remove-stack", "--remove-images")
     assert result.returncode == 0, result.stderr
     assert not client.images.list(filters={"label": f"proving-ground.stack={stack}"})
     assert json.loads(result.stdout.splitlines()[-1])["stack"] == stack

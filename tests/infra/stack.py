@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass
 from functools import cached_property
@@ -14,7 +13,7 @@ import pytest
 import testinfra
 
 from kit.contract import SECRET_OUTPUTS
-from kit.outputs import load_outputs, offline_outputs_path
+from kit.outputs import load_config, load_outputs
 
 STACK_ENV = "PG_STACK"
 
@@ -48,11 +47,8 @@ class StackUnderTest:
 
     @cached_property
     def config(self) -> dict[str, str] | None:
-        """The effective config (project prefix dropped) when the offline provisioner recorded it."""
-        path = offline_outputs_path(self.name).with_name("config.json")
-        if not path.is_file():
-            return None
-        return {key.split(":", 1)[-1]: value for key, value in json.loads(path.read_text()).items()}
+        """The effective config (project prefix dropped), from whichever engine holds the stack."""
+        return load_config(self.name)
 
     def names(self, role: str) -> list[str]:
         return [name for name, r in self.containers.items() if r == role]
