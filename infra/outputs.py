@@ -76,21 +76,22 @@ def export_outputs(declared: Declared) -> None:
     }
     if loadgen is not None:
         volumes["loadgen"] = loadgen.volume_name
-    grafana_url = f"http://127.0.0.1:{s.grafana_port}" if monitoring.grafana else None
     pulumi.export(Output.STACK, s.stack)
     pulumi.export(Output.IMAGE_SOURCE, s.image_source)
     pulumi.export(Output.REPLICAS, s.replicas)
     pulumi.export(Output.LB_URL, s.lb_url)
     pulumi.export(Output.PROMETHEUS_URL, f"http://127.0.0.1:{s.prometheus_port}")
     pulumi.export(Output.ALERTMANAGER_URL, f"http://127.0.0.1:{s.alertmanager_port}")
-    pulumi.export(Output.GRAFANA_URL, grafana_url)
+    # Optional parts export their keys only when present: Pulumi drops null outputs anyway.
+    if monitoring.grafana is not None:
+        pulumi.export(Output.GRAFANA_URL, f"http://127.0.0.1:{s.grafana_port}")
     pulumi.export(Output.CONTAINERS, container_names(declared))
     pulumi.export(Output.API_REPLICAS, [replica.name for replica in declared.api.replicas])
     pulumi.export(Output.NETWORKS, {"backend": declared.network.backend.name,
                                     "frontend": declared.network.frontend.name})  # fmt: skip
     pulumi.export(Output.VOLUMES, volumes)
-    reports = _loadgen_reports(s.stack, loadgen, s.loadgen_profile) if loadgen is not None else None
-    pulumi.export(Output.LOADGEN_REPORTS, reports)
+    if loadgen is not None:
+        pulumi.export(Output.LOADGEN_REPORTS, _loadgen_reports(s.stack, loadgen, s.loadgen_profile))
     postgres = declared.postgres
     pulumi.export(Output.POSTGRES, {"user": postgres.user, "database": postgres.database,
                                     "host": postgres.host, "port": postgres.port})  # fmt: skip

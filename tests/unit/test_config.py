@@ -137,4 +137,4 @@ def test_config_from_the_engine_environment_is_read(monkeypatch, run_stack):
     monkeypatch.setenv("PULUMI_CONFIG", json.dumps(config))
     declared = run_stack("envcfg", {})
     assert declared.outputs["apiReplicas"] == ["envcfg-api-0", "envcfg-api-1", "envcfg-api-2"]
-    assert declared.outputs["grafanaUrl"] is None
+    assert "grafanaUrl" not in declared.outputs

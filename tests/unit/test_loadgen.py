@@ -37,7 +37,7 @@ def test_off_by_default_nothing_is_declared(declare_stack, stack):
     assert not [r for r in declared.resources if "loadgen" in r.name]
     assert "loadgen" not in declared.outputs["containers"]
     assert "loadgen" not in declared.outputs["volumes"]
-    assert declared.outputs["loadgenReports"] is None
+    assert "loadgenReports" not in declared.outputs
 
 
 def test_a_master_and_the_configured_number_of_workers(declared):

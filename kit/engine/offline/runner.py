@@ -66,7 +66,9 @@ def _run_program(program_dir: Path) -> dict[str, Any]:
         runpy.run_path(str(program_dir / "__main__.py"), run_name="__main__")
         root = get_root_resource()
         declared = getattr(root, "outputs", {})
-        exports.update(_sync_await(pulumi.Output.from_input(declared).future()) or {})
+        values = _sync_await(pulumi.Output.from_input(declared).future()) or {}
+        # As the engine does: an output whose value is null is not a stack output.
+        exports.update({key: value for key, value in values.items() if value is not None})
 
     # Pulumi's Python host puts the program directory on sys.path; the project's own packages
     # (infra, kit) come from the virtualenv's editable install.
