@@ -13,6 +13,7 @@ import docker
 import pytest
 import testinfra
 
+from infra.settings import Settings, parse_settings
 from kit.contract import SECRET_OUTPUTS
 from kit.outputs import load_outputs, offline_outputs_path
 
@@ -53,6 +54,14 @@ class StackUnderTest:
         if not path.is_file():
             return None
         return {key.split(":", 1)[-1]: value for key, value in json.loads(path.read_text()).items()}
+
+    @cached_property
+    def settings(self) -> Settings | None:
+        """The program's validated settings for that config (defaults included), when recorded."""
+        path = offline_outputs_path(self.name).with_name("config.json")
+        if not path.is_file():
+            return None
+        return parse_settings(self.name, json.loads(path.read_text()))
 
     def names(self, role: str) -> list[str]:
         return [name for name, r in self.containers.items() if r == role]
