@@ -24,8 +24,17 @@ from app.core.lookup import HostLookup
 from app.core.settings import Settings
 
 _DIALECT = asyncpg_dialect()  # type: ignore[no-untyped-call]
-# Errors that mean the connection (or the server) is gone, not that the query is wrong.
-CONNECTION_ERRORS = (asyncpg.PostgresConnectionError, asyncpg.InterfaceError, OSError, TimeoutError)
+# Errors that mean the connection (or the server) is gone, not that the query is wrong. An
+# InternalClientError is a connection whose protocol state is broken: e.g. Postgres, shutting down,
+# sent "terminating connection" to an idle connection, which is used before its socket closes
+# ("cannot switch to state 12; another operation (2) is in progress").
+CONNECTION_ERRORS = (
+    asyncpg.PostgresConnectionError,
+    asyncpg.InterfaceError,
+    asyncpg.InternalClientError,
+    OSError,
+    TimeoutError,
+)
 
 
 class DatabaseUnavailableError(Exception):

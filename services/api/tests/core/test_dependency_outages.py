@@ -5,6 +5,9 @@
 - a stopped container's name takes seconds to fail its lookup on Docker's DNS, and uvloop looks
   every name up on one shared pool: hanging Postgres lookups starved Redis' reconnects, so reads
   served from the Redis cache failed while Postgres was down;
+- Postgres, shutting down, sends "terminating connection" to idle connections; one used before its
+  socket closes raises asyncpg's InternalClientError (its protocol waits for the end of the error):
+  a 500 on reads, and on writes;
 - and with Redis down, every cache fill and invalidation waited for the whole connect timeout.
 """
 
@@ -15,17 +18,21 @@ import contextlib
 import socket
 import struct
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
+import asyncpg  # type: ignore[import-untyped]
 import pytest
 from app.api.health import PING
 from app.core import lookup
 from app.core.db import DatabaseUnavailableError, create_engine, fetch_rows
+from app.core.errors import _database_error as database_error_response
 from app.core.lookup import HostLookup, LookupFailedError
 from app.core.redis_client import create_redis
 from app.core.settings import Settings
 from redis.exceptions import RedisError
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
 from kit.local.servers import LocalRedis
 
@@ -145,3 +152,29 @@ async def test_a_lookup_succeeds_again_once_the_name_resolves(monkeypatch: pytes
     await asyncio.sleep(0.25)
     assert "127.0.0.1" in await names.addresses("localhost", 5432, within=1.0)
     assert await names.addresses("10.1.2.3", 5432, within=1.0) == ["10.1.2.3"]
+
+
+async def test_a_connection_postgres_terminated_is_unavailable_for_reads_and_writes(
+    new_database: Callable[[str], str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine = create_engine(_settings(new_database("terminated")))
+    broken = asyncpg.InternalClientError("cannot switch to state 12; another operation (2) is in progress")
+
+    async def terminated(*_args: Any, **_kwargs: Any) -> Any:
+        raise broken
+
+    try:
+        await fetch_rows(engine, PING)  # connected: the pool holds a connection
+        monkeypatch.setattr(asyncpg.Connection, "fetch", terminated)
+        with pytest.raises(DatabaseUnavailableError):
+            await fetch_rows(engine, PING)
+        monkeypatch.setattr(asyncpg.Connection, "prepare", terminated)
+        with pytest.raises(DBAPIError) as caught:
+            async with engine.begin() as conn:
+                await conn.execute(text("SELECT 1"))
+        response = await database_error_response(None, caught.value)  # type: ignore[arg-type]
+        assert response.status_code == 503
+        assert response.headers["retry-after"] == "1"
+    finally:
+        monkeypatch.undo()
+        await engine.dispose()
