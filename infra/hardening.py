@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import ClassVar
 
 from infra.configs.nginx.render import WORKER_CONNECTIONS, WORKER_RLIMIT_NOFILE
 from infra.configs.redis.render import MAXCLIENTS, NOFILE_NEEDED
@@ -46,6 +47,8 @@ class Deviation:
 
     role: str
     reason: str
+    SETTING: ClassVar[str] = ""  # what the row is about, as docs/design.md's table names it
+    VALUE: ClassVar[str] = ""  # the field that is its value (or override `value`)
 
     def __post_init__(self) -> None:
         if self.role not in ROLES:
@@ -55,23 +58,21 @@ class Deviation:
 
     @property
     def setting(self) -> str:
-        raise NotImplementedError
+        return self.SETTING
 
     @property
     def value(self) -> str:
-        raise NotImplementedError
+        return str(getattr(self, self.VALUE))
 
 
 @dataclass(frozen=True, kw_only=True)
 class Writable(Deviation):
     """A tmpfs on the read-only root filesystem (a role's data volume is its `data_dir`)."""
 
+    SETTING: ClassVar[str] = "writable tmpfs"
+
     path: str
     size: str  # tmpfs size, e.g. "1m"
-
-    @property
-    def setting(self) -> str:
-        return "writable tmpfs"
 
     @property
     def value(self) -> str:
@@ -88,12 +89,10 @@ class Writable(Deviation):
 class Ulimit(Deviation):
     """A resource limit (soft = hard) the tool's own configuration is sized against."""
 
+    SETTING: ClassVar[str] = "ulimit"
+
     name: str
     limit: int
-
-    @property
-    def setting(self) -> str:
-        return "ulimit"
 
     @property
     def value(self) -> str:
@@ -104,42 +103,40 @@ class Ulimit(Deviation):
 class KeepCapability(Deviation):
     """A capability added back after `cap_drop: ALL`."""
 
+    SETTING: ClassVar[str] = "cap_add"
+    VALUE: ClassVar[str] = "capability"
+
     capability: str
-
-    @property
-    def setting(self) -> str:
-        return "cap_add"
-
-    @property
-    def value(self) -> str:
-        return self.capability
 
 
 @dataclass(frozen=True, kw_only=True)
 class Exempt(Deviation):
     """A control the role does without."""
 
+    SETTING: ClassVar[str] = "exempt"
+    VALUE: ClassVar[str] = "control"
+
     control: Control
-
-    @property
-    def setting(self) -> str:
-        return "exempt"
-
-    @property
-    def value(self) -> str:
-        return str(self.control)
 
 
 TMP = "/tmp"  # noqa: S108 - each container's own tmpfs
-WRITTEN_AT_START = "written there at start from the environment (a read-only rootfs takes no uploads)"
+
+
+def _config_files(role: str, path: str, size: str, what: str) -> Writable:
+    """Where a role's files go: the entry point writes them at start from the environment."""
+    return Writable(
+        role=role,
+        path=path,
+        size=size,
+        reason=f"{what}, written there at start (a read-only rootfs takes no uploads)",
+    )
+
 
 # The one table. No role keeps a capability or is exempt from a control: every tool runs as its
 # own user from its first process on (no root entry point that chowns, then drops privileges),
 # listens on unprivileged ports, and writes only where a row (or its data volume) says.
 DEVIATIONS: tuple[Deviation, ...] = (
-    Writable(
-        role="lb", path="/etc/nginx", size="1m", reason=f"nginx.conf and the TLS pair, {WRITTEN_AT_START}"
-    ),
+    _config_files("lb", "/etc/nginx", "1m", "nginx.conf and the TLS pair"),
     Writable(
         role="lb",
         path=TMP,
@@ -166,18 +163,13 @@ DEVIATIONS: tuple[Deviation, ...] = (
         size="1m",
         reason="the server's Unix socket and its lock file",
     ),
-    Writable(
-        role="postgres",
-        path="/docker-entrypoint-initdb.d",
-        size="1m",
-        reason=f"the script creating the API's and the exporter's roles, {WRITTEN_AT_START}",
+    _config_files(
+        "postgres",
+        "/docker-entrypoint-initdb.d",
+        "1m",
+        "the script creating the API's and the exporter's roles",
     ),
-    Writable(
-        role="redis",
-        path="/usr/local/etc/redis",
-        size="1m",
-        reason=f"redis.conf with the ACL users, {WRITTEN_AT_START}",
-    ),
+    _config_files("redis", "/usr/local/etc/redis", "1m", "redis.conf with the ACL users"),
     Ulimit(
         role="redis",
         name="nofile",
@@ -185,38 +177,22 @@ DEVIATIONS: tuple[Deviation, ...] = (
         reason=f"maxclients ({MAXCLIENTS}) + the 32 descriptors Redis keeps: with fewer it lowers "
         "maxclients at start",
     ),
-    Writable(
-        role="prometheus",
-        path="/etc/prometheus",
-        size="4m",
-        reason=f"prometheus.yml and the rule files, {WRITTEN_AT_START}",
-    ),
-    Writable(
-        role="alertmanager",
-        path="/etc/alertmanager",
-        size="1m",
-        reason=f"alertmanager.yml, {WRITTEN_AT_START}",
-    ),
+    _config_files("prometheus", "/etc/prometheus", "4m", "prometheus.yml and the rule files"),
+    _config_files("alertmanager", "/etc/alertmanager", "1m", "alertmanager.yml"),
     Writable(
         role="alertmanager",
         path="/alertmanager",
         size="16m",
         reason="silences and the notification log (--storage.path), kept while the container lives",
     ),
+    _config_files("grafana", "/etc/grafana/provisioning", "1m", "the datasource and the dashboard provider"),
+    _config_files("grafana", "/etc/grafana/dashboards", "4m", "the dashboards"),
     Writable(
         role="grafana",
-        path="/etc/grafana/provisioning",
-        size="1m",
-        reason=f"the datasource and the dashboard provider, {WRITTEN_AT_START}",
-    ),
-    Writable(
-        role="grafana",
-        path="/etc/grafana/dashboards",
-        size="4m",
-        reason=f"the dashboards, {WRITTEN_AT_START}",
-    ),
-    Writable(
-        role="grafana", path=TMP, size="16m", reason="Grafana's temp files (rendering, plugin downloads)"
+        path=TMP,
+        size="16m",
+        reason="Grafana's temp files (plugin downloads, exports); kept without a run to prove it "
+        "unneeded: the upstream image cannot be pulled where this was hardened",
     ),
 )
 
