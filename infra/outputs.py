@@ -95,8 +95,11 @@ def export_outputs(declared: Declared) -> None:
     postgres = declared.postgres
     pulumi.export(Output.POSTGRES, {"user": postgres.user, "database": postgres.database,
                                     "host": postgres.host, "port": postgres.port})  # fmt: skip
+    redis = declared.redis
+    pulumi.export(Output.REDIS, {"user": redis.user, "host": redis.host, "port": redis.port})
     pulumi.export(Output.API_KEY, pulumi.Output.secret(declared.api.api_key))
     pulumi.export(Output.POSTGRES_PASSWORD, pulumi.Output.secret(postgres.password))
-    pulumi.export(Output.REDIS_PASSWORD, pulumi.Output.secret(declared.redis.password))
+    pulumi.export(Output.POSTGRES_ADMIN_PASSWORD, pulumi.Output.secret(postgres.admin_password))
+    pulumi.export(Output.REDIS_PASSWORD, pulumi.Output.secret(redis.password))
     if declared.grafana_password is not None:
         pulumi.export(Output.GRAFANA_ADMIN_PASSWORD, pulumi.Output.secret(declared.grafana_password))

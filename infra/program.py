@@ -12,7 +12,7 @@ from infra.components._container import Placement
 from infra.components._images import ImageChoice
 from infra.components._secrets import password
 from infra.components.api import Api, ApiArgs, Database, api_environment
-from infra.components.exporters import ExportersArgs, Watched
+from infra.components.exporters import Credentials, ExportersArgs, Watched
 from infra.components.loadbalancer import LoadBalancer, LoadBalancerArgs, Tls
 from infra.components.loadgen import LoadGenerator, LoadGeneratorArgs
 from infra.components.monitoring import Monitoring, MonitoringArgs
@@ -41,31 +41,32 @@ def _tls(settings: Settings, secrets: SecretOverrides) -> Tls | None:
 def declare(settings: Settings, secrets: SecretOverrides) -> Declared:
     s, stack = settings, settings.stack
     placement = Placement(
-        stack=stack, wait_timeout_seconds=s.wait_timeout_seconds, images=ImageChoice.from_settings(s)
-    )
+        stack=stack, wait_timeout_seconds=s.wait_timeout_seconds, images=ImageChoice.from_settings(s),
+        limits=s.limits(),
+    )  # fmt: skip
     network = Network(f"{stack}-network", NetworkArgs(stack=stack))
     backend, frontend = network.backend.name, network.frontend.name
     postgres = Postgres(f"{stack}-postgres", PostgresArgs(
         placement=placement, backend_network=backend, user=s.postgres_user, database=s.postgres_database,
-        memory_mib=s.postgres_memory, password=secrets.postgres_password,
+        password=secrets.postgres_password,
     ))  # fmt: skip
     redis = Redis(f"{stack}-redis", RedisArgs(
         placement=placement, backend_network=backend, config=RedisConfig.from_settings(s),
-        memory_mib=s.redis_memory, password=secrets.redis_password,
+        password=secrets.redis_password,
     ))  # fmt: skip
     database = Database(host=postgres.host, port=postgres.port, user=postgres.user,
                         name=postgres.database, password=postgres.password)  # fmt: skip
     api = Api(f"{stack}-api", ApiArgs(
         placement=placement, backend_network=backend, replicas=s.replicas, environment=api_environment(s),
-        database=database, redis_host=redis.host, redis_port=redis.port, redis_password=redis.password,
-        cpus=s.api_cpus, memory_mib=s.api_memory,
+        database=database, redis_host=redis.host, redis_port=redis.port, redis_user=redis.user,
+        redis_password=redis.password,
     ), opts=pulumi.ResourceOptions(depends_on=[postgres, redis]))  # fmt: skip
     upstreams = [f"{host}:{api.port}" for host in api.hosts]
     lb = LoadBalancer(f"{stack}-lb", LoadBalancerArgs(
         placement=placement, frontend_network=frontend, backend_network=backend,
         nginx=NginxConfig.from_settings(s, upstreams), api_replicas=api.replicas,
         bind_address=s.lb_bind_address, http_port=s.lb_http_port, https_port=s.lb_https_port,
-        memory_mib=s.lb_memory, tls=_tls(s, secrets),
+        tls=_tls(s, secrets),
     ))  # fmt: skip
     grafana_password = None
     if s.grafana_enabled:
@@ -73,10 +74,10 @@ def declare(settings: Settings, secrets: SecretOverrides) -> Declared:
                                     given=secrets.grafana_admin_password)  # fmt: skip
     exporters = ExportersArgs(
         placement=placement, backend_network=backend, lb=Watched(host=lb.host, port=LB_STATUS_PORT),
-        postgres=Watched(host=postgres.host, port=postgres.port), postgres_user=postgres.user,
-        postgres_database=postgres.database, postgres_password=postgres.password,
-        redis=Watched(host=redis.host, port=redis.port), redis_password=redis.password,
-        memory_mib=s.exporter_memory,
+        postgres=Watched(host=postgres.host, port=postgres.port), postgres_database=postgres.database,
+        postgres_login=Credentials(user=postgres.exporter_user, password=postgres.exporter_password),
+        redis=Watched(host=redis.host, port=redis.port),
+        redis_login=Credentials(user=redis.exporter_user, password=redis.exporter_password),
     )  # fmt: skip
     monitoring = Monitoring(f"{stack}-monitoring", MonitoringArgs(
         placement=placement, frontend_network=frontend, backend_network=backend, exporters=exporters,
@@ -86,13 +87,13 @@ def declare(settings: Settings, secrets: SecretOverrides) -> Declared:
         rule_for_max=s.alert_for_max, grouping=Grouping(s.alert_group_wait, s.alert_group_interval),
         published_ports={PROMETHEUS.name: s.prometheus_port, ALERTMANAGER.name: s.alertmanager_port,
                          GRAFANA.name: s.grafana_port},
-        memory_mib=s.monitoring_memory, grafana_admin_password=grafana_password,
+        grafana_admin_password=grafana_password,
     ), opts=pulumi.ResourceOptions(depends_on=[lb, postgres, redis]))  # fmt: skip
     loadgen = None
     if s.loadgen_enabled:
         loadgen = LoadGenerator(f"{stack}-loadgen", LoadGeneratorArgs(
             placement=placement, frontend_network=frontend, target_host=lb.host, api_key=api.api_key,
-            workers=s.loadgen_workers, profile=s.loadgen_profile, memory_mib=s.loadgen_memory,
+            workers=s.loadgen_workers, profile=s.loadgen_profile,
             # After monitoring too, so Prometheus and the dashboards see the whole run.
             start_after=[lb, monitoring],
         ))  # fmt: skip

@@ -29,18 +29,34 @@ class Role:
     count: Count = Count.ONE
     optional: bool = False  # present only when its setting enables it
     data_dir: str | None = None  # where its named volume `<stack>-<role>-data` is mounted
+    # Never root: `uid:gid` it runs as with either image source (a data volume takes its owner from
+    # the image's directory, so the uid is the image's own; infra/hardening.py is the policy).
+    user: str = ""
+    # Which `<limits>Cpus` / `<limits>Memory` settings bound its containers (Settings.limits).
+    limits: str = ""
 
 
 LB = Role(
     "lb",
-    port=80,
+    # Unprivileged ports inside (the stack publishes its own host ports to them): nginx runs as
+    # the `nginx` user of both images (uid 101), master included, with no capability to bind < 1024.
+    port=8080,
     build_dir="services/nginx",
     registry_image="nginx:1.27.3-alpine",
     scrape_job=None,
     not_scraped_because="its stub_status is read by nginx-exporter",
+    user="101:101",
+    limits="lb",
 )
 API = Role(
-    "api", port=8000, build_dir="services/api", registry_image=None, scrape_job="api", count=Count.NUMBERED
+    "api",
+    port=8000,
+    build_dir="services/api",
+    registry_image=None,
+    scrape_job="api",
+    count=Count.NUMBERED,
+    user="10001:10001",
+    limits="api",
 )
 POSTGRES = Role(
     "postgres",
@@ -50,6 +66,8 @@ POSTGRES = Role(
     scrape_job=None,
     not_scraped_because="postgres-exporter reads it",
     data_dir="/var/lib/postgresql/data",
+    user="999:999",
+    limits="postgres",
 )
 REDIS = Role(
     "redis",
@@ -59,6 +77,8 @@ REDIS = Role(
     scrape_job=None,
     not_scraped_because="redis-exporter reads it",
     data_dir="/data",
+    user="999:999",
+    limits="redis",
 )
 PROMETHEUS = Role(
     "prometheus",
@@ -67,6 +87,8 @@ PROMETHEUS = Role(
     registry_image="prom/prometheus:v2.55.1",
     scrape_job="prometheus",
     data_dir="/prometheus",
+    user="65534:65534",
+    limits="monitoring",
 )
 ALERTMANAGER = Role(
     "alertmanager",
@@ -74,6 +96,8 @@ ALERTMANAGER = Role(
     build_dir="services/alertmanager",
     registry_image="prom/alertmanager:v0.27.0",
     scrape_job="alertmanager",
+    user="65534:65534",
+    limits="monitoring",
 )
 GRAFANA = Role(
     "grafana",
@@ -84,6 +108,8 @@ GRAFANA = Role(
     not_scraped_because="a UI: its healthcheck is its health",
     optional=True,
     data_dir="/var/lib/grafana",
+    user="472:0",
+    limits="monitoring",
 )
 NGINX_EXPORTER = Role(
     "nginx-exporter",
@@ -91,6 +117,8 @@ NGINX_EXPORTER = Role(
     build_dir="services/nginx-exporter",
     registry_image="nginx/nginx-prometheus-exporter:1.3.0",
     scrape_job="nginx",
+    user="65534:65534",
+    limits="exporter",
 )
 POSTGRES_EXPORTER = Role(
     "postgres-exporter",
@@ -98,6 +126,8 @@ POSTGRES_EXPORTER = Role(
     build_dir="services/postgres-exporter",
     registry_image="quay.io/prometheuscommunity/postgres-exporter:v0.16.0",
     scrape_job="postgres",
+    user="65534:65534",
+    limits="exporter",
 )
 REDIS_EXPORTER = Role(
     "redis-exporter",
@@ -105,6 +135,8 @@ REDIS_EXPORTER = Role(
     build_dir="services/redis-exporter",
     registry_image="oliver006/redis_exporter:v1.66.0-alpine",
     scrape_job="redis",
+    user="65534:65534",
+    limits="exporter",
 )
 LOADGEN = Role(
     "loadgen",
@@ -116,6 +148,8 @@ LOADGEN = Role(
     count=Count.LEADER_AND_NUMBERED,
     optional=True,
     data_dir="/reports",
+    user="10002:10002",
+    limits="loadgen",
 )
 
 # Declaration order is the order of Prometheus' jobs and of the `containers` output.
@@ -131,6 +165,8 @@ REGISTRY_ROLES = tuple(name for name, role in ROLES.items() if role.registry_ima
 NETWORKS = ("backend", "frontend")
 # nginx's stub_status and health endpoint (a second server block, not published).
 LB_STATUS_PORT = 8081
+# nginx's HTTPS listener inside the container when TLS is on (unprivileged, like LB.port).
+LB_HTTPS_PORT = 8443
 
 
 def container_name(stack: str, role: Role, index: int | None = None) -> str:

@@ -43,9 +43,11 @@ class Output(StrEnum):
     NETWORKS = "networks"
     VOLUMES = "volumes"
     LOADGEN_REPORTS = "loadgenReports"
-    POSTGRES = "postgres"
+    POSTGRES = "postgres"  # {user, database, host, port}: the API's role and database
+    REDIS = "redis"  # {user, host, port}: the API's ACL user
     API_KEY = "apiKey"
     POSTGRES_PASSWORD = "postgresPassword"  # noqa: S105 - a key name, not a password
+    POSTGRES_ADMIN_PASSWORD = "postgresAdminPassword"  # noqa: S105 - a key name: the superuser's
     REDIS_PASSWORD = "redisPassword"  # noqa: S105 - a key name
     GRAFANA_ADMIN_PASSWORD = "grafanaAdminPassword"  # noqa: S105 - a key name
 
@@ -53,6 +55,7 @@ class Output(StrEnum):
 SECRET_OUTPUTS = (
     Output.API_KEY,
     Output.POSTGRES_PASSWORD,
+    Output.POSTGRES_ADMIN_PASSWORD,
     Output.REDIS_PASSWORD,
     Output.GRAFANA_ADMIN_PASSWORD,
 )

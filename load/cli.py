@@ -10,15 +10,19 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import subprocess
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 
-from kit.local.api import local_api
+from kit.backup.stack import BackupError
+from kit.local.api import local_target
 from load import report
 from load.baseline import Baseline, BaselineError, read_baseline, regression_checks, save_baseline
+from load.dataset import DEFAULT_PRODUCTS, MAX_PRODUCTS, Dataset, local_dataset, stack_dataset
 from load.replicas import ReplicaMemoryWatch, memory_checks
 from load.runner import LocustRun
 from load.suite.gate import Outcome, Verdict, evaluate
@@ -28,6 +32,10 @@ from load.suite.slo import DEFAULT_SLO_FILE, SloFile, SloFileError, Thresholds, 
 from load.target import TargetError, preflight, resolve_target
 
 REPORTS = Path(__file__).resolve().parents[1] / "reports" / "load"
+
+
+class DataError(RuntimeError):
+    """The data could not be prepared as asked: the run is not valid (exit 2)."""
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -64,6 +72,21 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         metavar="WORKERS",
         help="start the API on 127.0.0.1 with throw-away PostgreSQL and Redis, and load it",
     )
+    data = parser.add_mutually_exclusive_group()
+    data.add_argument(
+        "--reset-data",
+        action="store_true",
+        help="reset the target's catalogue before the run (the default for step ramps such as stress, "
+        "so their knees compare run to run); a stack or --local-api only",
+    )
+    data.add_argument("--keep-data", action="store_true", help="never reset the target's data")
+    parser.add_argument(
+        "--products",
+        type=int,
+        default=DEFAULT_PRODUCTS,
+        metavar="N",
+        help=f"catalogue size after a reset (default {DEFAULT_PRODUCTS})",
+    )
     parser.add_argument("--slo", type=Path, default=DEFAULT_SLO_FILE, help="thresholds file")
     parser.add_argument(
         "--set",
@@ -85,6 +108,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         parser.error("--expect-workers N takes a positive N and does not combine with --processes")
     if args.local_api < 0 or (args.local_api and (args.host or args.gate_only)):
         parser.error("--local-api WORKERS takes a positive count and replaces --host and --gate-only")
+    if not 1 <= args.products <= MAX_PRODUCTS:
+        parser.error(f"--products must be within 1..{MAX_PRODUCTS}, got {args.products}")
     return args
 
 
@@ -102,12 +127,46 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     if not args.local_api:
         return run_and_gate(args)
-    with local_api(args.local_api) as (url, api_key):
-        args.host, args.stack = url, "local"
-        return run_and_gate(args, api_key)
+    with local_target(args.local_api) as local:
+        args.host, args.stack = local.url, "local"
+        return run_and_gate(args, local.api_key, local_dataset(local))
 
 
-def run_and_gate(args: argparse.Namespace, api_key: str | None = None) -> int:
+def wants_reset(args: argparse.Namespace, profile: Profile) -> bool:
+    """Step ramps reset unless told not to (their knee must compare run to run); others on request."""
+    return bool(args.reset_data or (profile.step_ramp and not args.keep_data))
+
+
+def prepare_data(
+    console: Console, args: argparse.Namespace, profile: Profile, dataset: Dataset | None
+) -> dict[str, Any]:
+    """Resets the catalogue when wanted and reachable; what happened, for the summary.
+    Raises DataError when a reset was asked for explicitly and cannot be done."""
+    if not wants_reset(args, profile):
+        return {"reset": False, "note": "kept as it was"}
+    if dataset is None and not args.host:
+        try:
+            dataset = stack_dataset(args.stack)
+        except BackupError as exc:
+            raise DataError(f"cannot reset the data of stack {args.stack!r}: {exc}") from None
+    if dataset is None:
+        if args.reset_data:
+            raise DataError(
+                "--reset-data needs a stack or --local-api: a --host target's database is out of reach"
+            )
+        console.print(
+            "[yellow]note:[/] a --host target's data cannot be reset; this run's knee may not compare"
+        )
+        return {"reset": False, "note": "--host target: its database is out of reach"}
+    try:
+        dataset.reset(args.products)
+    except (BackupError, OSError, subprocess.CalledProcessError) as exc:
+        raise DataError(f"resetting the catalogue failed: {exc}") from None
+    console.print(f"data: catalogue reset to {args.products} products, no orders, no cached products")
+    return {"reset": True, "products": args.products}
+
+
+def run_and_gate(args: argparse.Namespace, api_key: str | None = None, dataset: Dataset | None = None) -> int:
     # Wide enough for route names when the output is a log file rather than a terminal.
     console = Console(stderr=True, width=None if sys.stderr.isatty() else 120)
     profile = get_profile(args.profile)
@@ -124,7 +183,8 @@ def run_and_gate(args: argparse.Namespace, api_key: str | None = None) -> int:
             )
         target = resolve_target(args.stack, args.host, allow_remote=args.allow_remote, api_key=api_key)
         preflight(target.host)
-    except (SloFileError, BaselineError, TargetError, RecordError) as exc:
+        data = prepare_data(console, args, profile, dataset)
+    except (SloFileError, BaselineError, TargetError, RecordError, DataError) as exc:
         return _invalid(console, profile.name, str(exc))
 
     run = LocustRun(profile, target.host, target.api_key, out, args.slo, args.processes, args.expect_workers)
@@ -143,7 +203,7 @@ def run_and_gate(args: argparse.Namespace, api_key: str | None = None) -> int:
 
     record = RunRecord.read(run.record_path)
     verdict = _judge(record, profile, slo, thresholds, baseline, memory)
-    return _report(console, record, verdict, run.out_dir, args.save_baseline, memory)
+    return _report(console, record, verdict, run.out_dir, args.save_baseline, memory, data)
 
 
 def _judge(
@@ -168,6 +228,7 @@ def _report(
     out: Path,
     save_to: Path | None,
     memory: ReplicaMemoryWatch,
+    data: dict[str, Any] | None = None,
 ) -> int:
     """Plot, optional baseline, the tables, summary.json, and the JSON line last; returns the exit code."""
     report.plot(record, out / "plot.png")
@@ -189,6 +250,7 @@ def _report(
     summary = report.summary(record, verdict, reports) | {
         "replica_memory": memory.summary(),
         "machine": machine,
+        "data": data or {"reset": False, "note": "gated a saved record"},
     }
     (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
     print(json.dumps(summary))

@@ -43,7 +43,21 @@ def summary(record: RunRecord, verdict: Verdict, reports: dict[str, str]) -> dic
             "rps": round(verdict.knee.rps, 1),
             "p95_ms": verdict.knee.p95_ms,
             "bound": verdict.knee.bound,
+            "generator_cpu_us_per_request": round(verdict.knee.generator_cpu_us, 1),
         },
+        "steps": [
+            {
+                "step": index,
+                "users": step.stats.max_users,
+                "offered_rps": round(step.offered_rps, 1),
+                "rps": round(step.stats.rps, 1),
+                "p95_ms": step.stats.p95_ms,
+                "failure_ratio": round(step.stats.failure_ratio, 5),
+                "generator_cpu_us_per_request": round(step.generator_cpu_us, 1),
+            }
+            for index, step in enumerate(verdict.steps)
+            if step.stats.requests
+        ],
         "generator_cpu": {
             use.process: {"mean": round(use.mean, 1), "p90": round(use.p90, 1), "max": round(use.max, 1)}
             for use in verdict.cpu
@@ -74,18 +88,21 @@ def print_verdict(console: Console, record: RunRecord, verdict: Verdict) -> None
     console.print(routes)
     if verdict.steps:
         steps = Table(title="stress steps (the knee is the highest-rps step within the SLO)")
-        for column in ("step", "users", "rps", "p95 ms", "p99 ms", "failure ratio"):
+        columns = ("step", "users", "offered rps", "rps", "p95 ms", "p99 ms", "failure ratio", "gen µs/req")
+        for column in columns:
             steps.add_column(column, justify="right")
         for index, step in enumerate(verdict.steps):
-            if step.requests:
+            if step.stats.requests:
                 marker = " <- knee" if verdict.knee and verdict.knee.step == index else ""
                 steps.add_row(
                     f"{index}{marker}",
-                    str(step.max_users),
-                    f"{step.rps:.0f}",
-                    f"{step.p95_ms:.0f}",
-                    f"{step.p99_ms:.0f}",
-                    f"{step.failure_ratio:.4f}",
+                    str(step.stats.max_users),
+                    f"{step.offered_rps:.0f}",
+                    f"{step.stats.rps:.0f}",
+                    f"{step.stats.p95_ms:.0f}",
+                    f"{step.stats.p99_ms:.0f}",
+                    f"{step.stats.failure_ratio:.4f}",
+                    f"{step.generator_cpu_us:.0f}",
                 )
         console.print(steps)
     gate = Table(title="SLO gate")
@@ -109,7 +126,8 @@ def print_verdict(console: Console, record: RunRecord, verdict: Verdict) -> None
     if verdict.knee:
         console.print(
             f"knee: {verdict.knee.rps:.0f} rps at p95 {verdict.knee.p95_ms:.0f} ms "
-            f"({verdict.knee.users} users; bound: {verdict.knee.bound})"
+            f"({verdict.knee.users} users; bound: {verdict.knee.bound}); the generator spent "
+            f"{verdict.knee.generator_cpu_us:.0f} µs of CPU per request there"
         )
     for reason in verdict.invalid_reasons:
         console.print(f"[yellow]not valid:[/] {reason}")

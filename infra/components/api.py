@@ -17,9 +17,6 @@ from infra.topology import API, container_name
 
 # The image's own probe (exit 0 on HTTP 200): no curl/wget needed in the API image.
 HEALTHCHECK = ["CMD", "python", "-m", "app.healthcheck", "/health/ready"]
-RUN_AS = "10001:10001"
-# Writable scratch only: temp files and prometheus_client's multiprocess directory.
-TMPFS = {"/tmp": "rw,noexec,nosuid,size=64m"}  # noqa: S108 - a private tmpfs
 
 
 def api_environment(settings: Settings) -> dict[str, str]:
@@ -41,7 +38,7 @@ def api_environment(settings: Settings) -> dict[str, str]:
 
 @dataclass(frozen=True, kw_only=True)
 class Database:
-    """Where and as whom the API reaches PostgreSQL."""
+    """Where and as whom the API reaches PostgreSQL (its own role, owner of its database only)."""
 
     host: str
     port: int
@@ -59,9 +56,8 @@ class ApiArgs:
     database: Database
     redis_host: str
     redis_port: int
+    redis_user: str  # its ACL user (infra/configs/redis)
     redis_password: pulumi.Output[str]
-    cpus: float
-    memory_mib: int
 
 
 def _sha256_hex(value: str) -> str:
@@ -88,7 +84,8 @@ class Api(pulumi.ComponentResource):
         )
         redis_url = args.redis_password.apply(
             lambda secret: (
-                f"REDIS_URL=redis://:{quote(secret, safe='')}@{args.redis_host}:{args.redis_port}/0"
+                f"REDIS_URL=redis://{quote(args.redis_user)}:{quote(secret, safe='')}"
+                f"@{args.redis_host}:{args.redis_port}/0"
             )
         )
         shared_env: list[pulumi.Input[str]] = [
@@ -109,11 +106,6 @@ class Api(pulumi.ComponentResource):
                 envs=[*shared_env, f"REPLICA_ID={host}"],
                 networks=[args.backend_network],
                 healthcheck=healthcheck(HEALTHCHECK, start_period="30s"),
-                user=RUN_AS,
-                read_only=True,
-                tmpfs=TMPFS,
-                memory=args.memory_mib,
-                cpus=args.cpus,
             )
             for index, host in enumerate(self.hosts)
         ]

@@ -21,17 +21,23 @@ class Watched:
 
 
 @dataclass(frozen=True, kw_only=True)
+class Credentials:
+    """A monitoring identity: its user and password (never the API's, never an admin's)."""
+
+    user: str
+    password: pulumi.Output[str]
+
+
+@dataclass(frozen=True, kw_only=True)
 class ExportersArgs:
     placement: Placement
     backend_network: pulumi.Input[str]
     lb: Watched
     postgres: Watched
-    postgres_user: str
     postgres_database: str
-    postgres_password: pulumi.Output[str]
+    postgres_login: Credentials  # a pg_monitor member
     redis: Watched
-    redis_password: pulumi.Output[str]
-    memory_mib: int
+    redis_login: Credentials  # an ACL user limited to INFO, CONFIG GET, SLOWLOG, LATENCY
 
 
 def _healthcheck(image_ref: str | None, role: Role) -> docker.ContainerHealthcheckArgs:
@@ -48,9 +54,10 @@ class Exporters(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: ExportersArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("proving-ground:index:Exporters", name, None, opts)
-        postgres_dsn = args.postgres_password.apply(
+        pg = args.postgres_login
+        postgres_dsn = pg.password.apply(
             lambda secret: (
-                f"DATA_SOURCE_NAME=postgresql://{quote(args.postgres_user)}:{quote(secret, safe='')}"
+                f"DATA_SOURCE_NAME=postgresql://{quote(pg.user)}:{quote(secret, safe='')}"
                 f"@{args.postgres.host}:{args.postgres.port}/{args.postgres_database}?sslmode=disable"
             )
         )
@@ -61,7 +68,8 @@ class Exporters(pulumi.ComponentResource):
                 None,
                 [
                     f"REDIS_ADDR=redis://{args.redis.host}:{args.redis.port}",
-                    pulumi.Output.concat("REDIS_PASSWORD=", args.redis_password),
+                    f"REDIS_USER={args.redis_login.user}",
+                    pulumi.Output.secret(pulumi.Output.concat("REDIS_PASSWORD=", args.redis_login.password)),
                 ],
             ),
         }
@@ -78,7 +86,6 @@ class Exporters(pulumi.ComponentResource):
                     envs=envs,
                     networks=[args.backend_network],
                     healthcheck=_healthcheck(args.placement.images.reference(role), role),
-                    memory=args.memory_mib,
                 )
             )
         self.hosts = {role.name: [container_name(args.placement.stack, role)] for role in configuration}

@@ -11,10 +11,11 @@ import pulumi_tls as tls
 
 from infra.components._container import Placement, http_healthcheck, role_container
 from infra.configs.nginx.render import CONFIG_PATH, TLS_DIR, NginxConfig, render_nginx_conf
-from infra.topology import LB, LB_STATUS_PORT, container_name
+from infra.topology import LB, LB_HTTPS_PORT, LB_STATUS_PORT, container_name
 
 CERT_VALIDITY_HOURS = 24 * 90
-HTTPS_PORT = 443
+# The image's own command, exec'd once the entry point has written the config (no /docker-entrypoint.d).
+NGINX = ["nginx", "-g", "daemon off;"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -36,7 +37,6 @@ class LoadBalancerArgs:
     bind_address: str
     http_port: int
     https_port: int
-    memory_mib: int
     tls: Tls | None = None
 
 
@@ -54,19 +54,21 @@ class LoadBalancer(pulumi.ComponentResource):
             files[f"{TLS_DIR}/tls.crt"] = certificate
             files[f"{TLS_DIR}/tls.key"] = pulumi.Output.secret(key)
             ports.append(
-                docker.ContainerPortArgs(internal=HTTPS_PORT, external=args.https_port, ip=args.bind_address)
+                docker.ContainerPortArgs(
+                    internal=LB_HTTPS_PORT, external=args.https_port, ip=args.bind_address
+                )
             )
         self.container = role_container(
             args.placement,
             LB,
             self,
             image=args.placement.images.image(LB, self).image_id,
+            command=NGINX,
             files=files,
             ports=ports,
             # frontend first: it is the network the published ports are reached through.
             networks=[args.frontend_network, args.backend_network],
             healthcheck=http_healthcheck(LB_STATUS_PORT, "/healthz"),
-            memory=args.memory_mib,
             # nginx resolves upstream names at start: every replica must exist first.
             depends_on=list(args.api_replicas),
         )

@@ -16,7 +16,7 @@ import pulumi
 import pulumi_docker as docker
 
 from infra.components._container import Placement, data_volume, healthcheck, role_container
-from infra.topology import LOADGEN, container_name
+from infra.topology import LB, LOADGEN, container_name
 
 REPORTS_DIR = LOADGEN.data_dir or "/reports"
 MASTER_PORT = LOADGEN.port  # Locust's default port for workers to reach the master
@@ -48,11 +48,10 @@ WORKER_HEALTHCHECK = _socket_check(column=2, state="01")
 class LoadGeneratorArgs:
     placement: Placement
     frontend_network: pulumi.Input[str]
-    target_host: str  # nginx's name on the frontend network (port 80), like real users
+    target_host: str  # nginx's name on the frontend network (its port LB.port), like real users
     api_key: pulumi.Output[str]
     workers: int
     profile: str
-    memory_mib: int
     # What must be up before the run starts. Only the master waits for it, not the component: its
     # children would wait too, and the image build is better started at once, beside the others.
     start_after: Sequence[pulumi.Resource] = ()
@@ -63,7 +62,7 @@ def master_command(args: LoadGeneratorArgs) -> list[str]:
     options = {
         "--expect-workers": str(args.workers),
         "--expect-workers-max-wait": str(WORKERS_MAX_WAIT_S),
-        "--host": f"http://{args.target_host}",
+        "--host": f"http://{args.target_host}:{LB.port}",
         "--csv": f"{REPORTS_DIR}/locust",
         "--html": f"{REPORTS_DIR}/locust.html",
         "--stop-timeout": "5",
@@ -103,7 +102,6 @@ class LoadGenerator(pulumi.ComponentResource):
             volume=volume,
             networks=[args.frontend_network],
             healthcheck=healthcheck(MASTER_HEALTHCHECK),
-            memory=args.memory_mib,
             one_shot=True,
             depends_on=args.start_after,
         )
@@ -120,7 +118,6 @@ class LoadGenerator(pulumi.ComponentResource):
                 envs=[profile, pulumi.Output.secret(key_env)],
                 networks=[args.frontend_network],
                 healthcheck=healthcheck(WORKER_HEALTHCHECK),
-                memory=args.memory_mib,
                 one_shot=True,
                 # The master's name must resolve when a worker starts: it is created first.
                 depends_on=[self.master],

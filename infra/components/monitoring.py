@@ -22,7 +22,7 @@ from infra.components._container import (
 from infra.components.exporters import Exporters, ExportersArgs
 from infra.configs.alertmanager.render import CONFIG_PATH as ALERTMANAGER_CONFIG
 from infra.configs.alertmanager.render import Grouping, render_alertmanager_yml
-from infra.configs.grafana.render import grafana_files
+from infra.configs.grafana.render import PROVISIONING_DIR, grafana_files
 from infra.configs.prometheus.render import (
     CONFIG_DIR,
     RULES_SUBDIR,
@@ -46,7 +46,6 @@ class MonitoringArgs:
     rule_for_max: str | None  # `alertForMax`: drill stacks only
     grouping: Grouping
     published_ports: Mapping[str, int]  # role -> loopback port of its UI
-    memory_mib: int
     grafana_admin_password: pulumi.Output[str] | None = None  # None: no Grafana
 
 
@@ -65,6 +64,7 @@ class Monitoring(pulumi.ComponentResource):
         self.exporters = Exporters(f"{name}-exporters", args.exporters, pulumi.ResourceOptions(parent=self))
         self.alertmanager = self._container(
             ALERTMANAGER,
+            entrypoint=["/bin/alertmanager"],
             files={ALERTMANAGER_CONFIG: render_alertmanager_yml(args.alert_webhook_url, args.grouping)},
             command=[
                 f"--config.file={ALERTMANAGER_CONFIG}",
@@ -84,6 +84,7 @@ class Monitoring(pulumi.ComponentResource):
         )
         self.prometheus = self._container(
             PROMETHEUS,
+            entrypoint=["/bin/prometheus"],
             files=prometheus_files,
             command=[
                 f"--config.file={CONFIG_DIR}/prometheus.yml",
@@ -98,6 +99,7 @@ class Monitoring(pulumi.ComponentResource):
             prometheus_url = f"http://{container_name(stack, PROMETHEUS)}:{PROMETHEUS.port}"
             self.grafana = self._container(
                 GRAFANA,
+                entrypoint=["/run.sh"],
                 files=grafana_files(prometheus_url),
                 envs=[
                     pulumi.Output.concat("GF_SECURITY_ADMIN_PASSWORD=", args.grafana_admin_password),
@@ -105,9 +107,13 @@ class Monitoring(pulumi.ComponentResource):
                     "GF_USERS_ALLOW_SIGN_UP=false",
                     "GF_ANALYTICS_REPORTING_ENABLED=false",
                     f"GF_SERVER_ROOT_URL=http://127.0.0.1:{ui_port}",
+                    # Logs to stdout only: the image's default also writes files under the rootfs.
+                    "GF_LOG_MODE=console",
                 ],
                 with_volume=True,
                 health_path="/api/health",
+                # The tmpfs hides the image's empty ones; Grafana logs an error for each it misses.
+                directories=[f"{PROVISIONING_DIR}/{kind}" for kind in ("plugins", "alerting", "notifiers")],
             )
         self.register_outputs({"prometheus": self.prometheus.name, "alertmanager": self.alertmanager.name})
 
@@ -115,11 +121,13 @@ class Monitoring(pulumi.ComponentResource):
         self,
         role: Role,
         *,
+        entrypoint: list[str],
         files: dict[str, str],
         command: list[str] | None = None,
         envs: list[pulumi.Input[str]] | None = None,
         with_volume: bool = False,
         health_path: str = "/-/ready",
+        directories: Sequence[str] = (),
     ) -> docker.Container:
         args = self._args
         volume = data_volume(args.placement.stack, role, self) if with_volume else None
@@ -130,12 +138,13 @@ class Monitoring(pulumi.ComponentResource):
             role,
             self,
             image=args.placement.images.image(role, self).image_id,
+            entrypoint=entrypoint,
             command=command,
             envs=envs,
             files=files,
+            directories=directories,
             volume=volume,
             ports=[loopback_port(role.port, args.published_ports[role.name])],
             networks=[args.frontend_network, args.backend_network],
             healthcheck=http_healthcheck(role.port, health_path),
-            memory=args.memory_mib,
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator, model_validator
@@ -22,6 +23,22 @@ from infra.settings.values import (
     ToolRole,
     size_default,
 )
+
+# PostgreSQL roles the stack creates besides the API's (`postgresUser`): the superuser the image
+# initialises and the exporter's monitoring role (components/postgres.py).
+RESERVED_POSTGRES_USERS = ("postgres", "exporter")
+
+
+@dataclass(frozen=True)
+class ResourceLimits:
+    """One container's CPU and memory limits (`cpus` CPUs, `memory` MiB)."""
+
+    cpus: float
+    memory: int
+
+
+def _cpus(default: float) -> float:
+    return Field(default, ge=0.05, le=64)
 
 
 class Settings(BaseModel):
@@ -51,7 +68,7 @@ class Settings(BaseModel):
     api_environment: Literal["development", "production"] = "development"
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     api_workers: int = Field(1, ge=1, le=16)
-    api_cpus: float = Field(1.0, ge=0.05, le=64)
+    api_cpus: float = _cpus(1.0)
     api_memory: SizeMiB = size_default("512m")
     api_trusted_proxies: CidrList = "10.0.0.0/8,172.16.0.0/12,192.168.0.0/16"
     db_pool_size: int = Field(10, ge=1, le=200)
@@ -62,7 +79,9 @@ class Settings(BaseModel):
     postgres_user: Identifier = "app"
     postgres_database: Identifier = "app"
     postgres_memory: SizeMiB = size_default("512m")
+    postgres_cpus: float = _cpus(1.0)
     redis_memory: SizeMiB = size_default("256m")
+    redis_cpus: float = _cpus(1.0)
     redis_maxmemory: SizeMiB = size_default("128m")
     redis_maxmemory_policy: Literal[
         "allkeys-lru",
@@ -74,8 +93,11 @@ class Settings(BaseModel):
         "noeviction",
     ] = "allkeys-lru"
     monitoring_memory: SizeMiB = size_default("512m")
+    monitoring_cpus: float = _cpus(1.0)
     exporter_memory: SizeMiB = size_default("64m")
+    exporter_cpus: float = _cpus(0.25)
     lb_memory: SizeMiB = size_default("128m")
+    lb_cpus: float = _cpus(1.0)
     lb_rate_limit_rps: int = Field(500, ge=1, le=100_000)
     lb_rate_limit_burst: int = Field(1000, ge=0, le=100_000)
     lb_client_max_body_size: SizeKiB = size_default("1m")
@@ -95,6 +117,7 @@ class Settings(BaseModel):
     loadgen_workers: int = Field(2, ge=1, le=8)
     loadgen_profile: LoadProfile = "smoke"
     loadgen_memory: SizeMiB = size_default("256m")
+    loadgen_cpus: float = _cpus(1.0)
 
     @field_validator("api_base_image", "alert_webhook_url", "alert_for_max", mode="before")
     @classmethod
@@ -126,6 +149,11 @@ class Settings(BaseModel):
                 f"redisMaxmemory ({self.redis_maxmemory} MiB) must be below redisMemory "
                 f"({self.redis_memory} MiB) so Redis evicts before the container is killed"
             )
+        if self.postgres_user in RESERVED_POSTGRES_USERS:
+            problems.append(
+                f"postgresUser: '{self.postgres_user}' is a role the stack creates itself "
+                f"({', '.join(RESERVED_POSTGRES_USERS)}); choose another name for the API's user"
+            )
         if self.loadgen_enabled and self.tls_enabled:
             problems.append(
                 "loadgenEnabled, tlsEnabled: the load generator reaches nginx by container name, which "
@@ -134,6 +162,18 @@ class Settings(BaseModel):
         if problems:
             raise ValueError("\n".join(problems))
         return self
+
+    def limits(self) -> dict[str, ResourceLimits]:
+        """CPU and memory limits per group of roles (`Role.limits` in infra/topology.py)."""
+        return {
+            "lb": ResourceLimits(self.lb_cpus, self.lb_memory),
+            "api": ResourceLimits(self.api_cpus, self.api_memory),
+            "postgres": ResourceLimits(self.postgres_cpus, self.postgres_memory),
+            "redis": ResourceLimits(self.redis_cpus, self.redis_memory),
+            "monitoring": ResourceLimits(self.monitoring_cpus, self.monitoring_memory),
+            "exporter": ResourceLimits(self.exporter_cpus, self.exporter_memory),
+            "loadgen": ResourceLimits(self.loadgen_cpus, self.loadgen_memory),
+        }
 
     @property
     def lb_url(self) -> str:

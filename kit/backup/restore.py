@@ -85,7 +85,7 @@ def restore(target: StackTarget, path: Path, *, replace_data: bool) -> Restored:
     return Restored(path, time.monotonic() - started, len(tables), dropped, schema_revision(target))
 
 
-def _psql(target: StackTarget, sql: str) -> list[str]:
+def psql(target: StackTarget, sql: str) -> list[str]:
     result = target.postgres_exec(
         [
             "psql",
@@ -104,13 +104,13 @@ def _psql(target: StackTarget, sql: str) -> list[str]:
 
 
 def non_empty_tables(target: StackTarget) -> list[str]:
-    return _psql(target, NON_EMPTY_TABLES_SQL)
+    return psql(target, NON_EMPTY_TABLES_SQL)
 
 
 def schema_revision(target: StackTarget) -> str | None:
     """Alembic's revision after the restore (None when the dump holds no alembic_version)."""
     try:
-        return next(iter(_psql(target, "SELECT version_num FROM alembic_version")), None)
+        return next(iter(psql(target, "SELECT version_num FROM alembic_version")), None)
     except BackupError:
         return None
 

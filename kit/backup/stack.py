@@ -29,6 +29,7 @@ class StackTarget:
     port: int
     password: str
     redis_container: str
+    redis_user: str
     redis_password: str
     lb_url: str
 
@@ -48,6 +49,7 @@ class StackTarget:
                 port=int(postgres["port"]),
                 password=str(outputs["postgresPassword"]),
                 redis_container=str(outputs["containers"]["redis"]),
+                redis_user=str(outputs["redis"]["user"]),
                 redis_password=str(outputs["redisPassword"]),
                 lb_url=str(outputs["lbUrl"]),
             )
@@ -70,6 +72,9 @@ class StackTarget:
         )
 
     def redis_exec(self, argv: list[str]) -> subprocess.CompletedProcess[bytes]:
+        """`redis-cli …` as the stack's ACL user (its password in REDISCLI_AUTH)."""
+        if argv[:1] == ["redis-cli"]:
+            argv = ["redis-cli", "--user", self.redis_user, *argv[1:]]
         return container_exec(self.redis_container, argv, {"REDISCLI_AUTH": self.redis_password})
 
 

@@ -17,6 +17,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -120,10 +121,20 @@ def api_key_hash(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
+@dataclass(frozen=True)
+class LocalTarget:
+    """An API on throw-away servers: its URL and write key, and the servers (to reach its data)."""
+
+    url: str
+    api_key: str
+    postgres: LocalPostgres
+    redis: LocalRedis
+
+
 @contextmanager
-def local_api(workers: int = 1, log_path: Path | None = None) -> Iterator[tuple[str, str]]:
-    """Yields (base URL, write API key) of an API on throw-away PostgreSQL and Redis; rate limits
-    high enough never to throttle a load run."""
+def local_target(workers: int = 1, log_path: Path | None = None) -> Iterator[LocalTarget]:
+    """The API on throw-away PostgreSQL and Redis; rate limits high enough never to throttle a
+    load run."""
     api_key = secrets.token_urlsafe(24)
     with LocalPostgres() as postgres, LocalRedis() as redis:
         process = ApiProcess(
@@ -136,9 +147,16 @@ def local_api(workers: int = 1, log_path: Path | None = None) -> Iterator[tuple[
             LOG_LEVEL="WARNING",
         )
         with process:
-            yield process.url, api_key
+            yield LocalTarget(process.url, api_key, postgres, redis)
             if log_path is not None:
                 log_path.write_text(process.log_text())
+
+
+@contextmanager
+def local_api(workers: int = 1, log_path: Path | None = None) -> Iterator[tuple[str, str]]:
+    """Yields (base URL, write API key) of `local_target`."""
+    with local_target(workers, log_path) as target:
+        yield target.url, target.api_key
 
 
 def main() -> None:

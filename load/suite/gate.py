@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import IntEnum
 
 from load.suite.metrics import CpuUse, WindowStats, cpu_use, whole_run, window
@@ -51,6 +51,17 @@ class Knee:
     # "server": the next step broke the SLO; "generator": the next step saturated the generator;
     # "not reached": every step met the SLO, so the server's knee lies beyond the table.
     bound: str
+    # CPU time the generator processes (together) spent per request in the knee's step.
+    generator_cpu_us: float = 0.0
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of a step ramp: what it offered, what came back, what the generator paid for it."""
+
+    stats: WindowStats
+    offered_rps: float
+    generator_cpu_us: float  # per request, every generator process together
 
 
 @dataclass
@@ -59,7 +70,7 @@ class Verdict:
     checks: list[Check] = field(default_factory=list)
     invalid_reasons: list[str] = field(default_factory=list)
     cpu: list[CpuUse] = field(default_factory=list)
-    steps: list[WindowStats] = field(default_factory=list)
+    steps: list[Step] = field(default_factory=list)
     knee: Knee | None = None
 
     @property
@@ -101,6 +112,18 @@ def generator_saturated(record: RunRecord, limits: GeneratorLimits, start_s: flo
     return False
 
 
+def generator_cpu_us_per_request(record: RunRecord, start_s: float, end_s: float) -> float:
+    """CPU time of every generator process together per request finished in (start_s, end_s]:
+    each process's mean CPU share over its samples there, times the window, over the requests."""
+    requests = window(record.samples, start_s, end_s).requests
+    busy_s = 0.0
+    for series in record.cpu.values():
+        inside = [percent for t, percent in series if start_s < t <= end_s]
+        if inside:
+            busy_s += sum(inside) / len(inside) / 100 * (end_s - start_s)
+    return busy_s / requests * 1e6 if requests else 0.0
+
+
 def find_knee(record: RunRecord, profile: Profile, slo: Thresholds, limits: GeneratorLimits) -> Knee | None:
     """The highest-throughput step that met the SLO, up to the first step that did not."""
     best: Knee | None = None
@@ -113,12 +136,13 @@ def find_knee(record: RunRecord, profile: Profile, slo: Thresholds, limits: Gene
         if not step_meets_slo(stats, slo):
             return _bounded(best, "server")
         if best is None or stats.rps > best.rps:
-            best = Knee(index, profile.stages[index].users, stats.rps, stats.p95_ms, "not reached")
+            cpu_us = generator_cpu_us_per_request(record, start, end)
+            best = Knee(index, profile.stages[index].users, stats.rps, stats.p95_ms, "not reached", cpu_us)
     return best
 
 
 def _bounded(knee: Knee | None, bound: str) -> Knee | None:
-    return None if knee is None else Knee(knee.step, knee.users, knee.rps, knee.p95_ms, bound)
+    return None if knee is None else replace(knee, bound=bound)
 
 
 def evaluate(record: RunRecord, profile: Profile, slo: Thresholds, limits: GeneratorLimits) -> Verdict:
@@ -132,8 +156,12 @@ def evaluate(record: RunRecord, profile: Profile, slo: Thresholds, limits: Gener
         # Steps the run got at least halfway through (the ramp stops just after a breaking step).
         ran_until = record.samples[-1].t if record.samples else 0.0
         verdict.steps = [
-            window(record.samples, start, end)
-            for start, end in profile.stage_windows()
+            Step(
+                window(record.samples, start, end),
+                stage.users * profile.per_user_rps,
+                generator_cpu_us_per_request(record, start, end),
+            )
+            for stage, (start, end) in zip(profile.stages, profile.stage_windows(), strict=True)
             if ran_until >= (start + end) / 2
         ]
         verdict.knee = find_knee(record, profile, slo, limits)

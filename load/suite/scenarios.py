@@ -1,6 +1,6 @@
 """The API's traffic as Locust tasks: ~50% reads, ~30% writes, ~20% search and filters.
 
-Weights live in `ApiUser.tasks` only. Requests are named by route template, so the stats group
+Weights live in `load.suite.mix` only. Requests are named by route template, so the stats group
 `/api/v1/products/42` and `/api/v1/products/43` together. Every response is validated.
 """
 
@@ -16,6 +16,7 @@ from locust.contrib.fasthttp import ResponseContextManager
 from pydantic import BaseModel, ValidationError
 
 from load.suite import api
+from load.suite.mix import MIX
 from load.suite.profiles import get_profile
 
 Body = TypeVar("Body", bound=BaseModel)
@@ -150,15 +151,15 @@ class ApiActions(FastHttpUser):
 class ApiUser(ApiActions):
     # Each user paces itself, so offered load is users x per-user rate (see load.suite.profiles).
     wait_time = constant_throughput(get_profile(os.environ.get("PG_LOAD_PROFILE", "smoke")).per_user_rps)
-    # The traffic mix, in one place: reads 50, writes 30, search and filters 20.
-    # Locust documents the {task: weight} form; its annotation names only the list it turns into.
+    # The traffic mix lives in load.suite.mix; Locust documents the {task: weight} form, and its
+    # annotation names only the list it turns that into.
     tasks = {  # type: ignore[assignment]  # noqa: RUF012
-        ApiActions.list_products: 25,
-        ApiActions.get_product: 25,
-        ApiActions.create_product: 9,
-        ApiActions.update_product: 9,
-        ApiActions.delete_product: 2,
-        ApiActions.create_order: 10,
-        ApiActions.search_products: 12,
-        ApiActions.filter_products: 8,
+        ApiActions.list_products: MIX["list"],
+        ApiActions.get_product: MIX["get"],
+        ApiActions.create_product: MIX["create"],
+        ApiActions.update_product: MIX["update"],
+        ApiActions.delete_product: MIX["delete"],
+        ApiActions.create_order: MIX["order"],
+        ApiActions.search_products: MIX["search"],
+        ApiActions.filter_products: MIX["filter"],
     }

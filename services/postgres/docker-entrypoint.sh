@@ -47,15 +47,17 @@ init_cluster() {
       "(or POSTGRES_PASSWORD_FILE) to a non-empty value, or POSTGRES_HOST_AUTH_METHOD=trust" \
       "to allow every connection without a password (never in production)"
   fi
-  # Local socket connections are trusted (admin through `docker exec`); every TCP connection,
-  # loopback included, must authenticate, so a wrong password is refused from anywhere.
+  # Local socket connections are trusted (admin through `docker exec`) unless POSTGRES_INITDB_ARGS
+  # says otherwise (e.g. --auth-local=scram-sha-256: its options come last and win); every TCP
+  # connection, loopback included, must authenticate, so a wrong password is refused from anywhere.
   # shellcheck disable=SC2086  # POSTGRES_INITDB_ARGS is a list of initdb options, split on purpose
   initdb --username="$POSTGRES_USER" --pwfile=<(printf '%s\n' "$POSTGRES_PASSWORD") \
     --auth-local=trust --auth-host="$host_auth" $POSTGRES_INITDB_ARGS
   printf '\nhost all all all %s\n' "$host_auth" >>"$PGDATA/pg_hba.conf"
 
   # A temporary server on the socket only: no client can connect to a half-initialised database.
-  export PGUSER=$POSTGRES_USER
+  # PGPASSWORD, as upstream: psql and the init scripts need it when the socket asks for a password.
+  export PGUSER=$POSTGRES_USER PGPASSWORD=${PGPASSWORD:-$POSTGRES_PASSWORD}
   pg_ctl -D "$PGDATA" -w -o "$(printf '%q ' "$@" -c listen_addresses= -p 5432)" start
   if [ "$POSTGRES_DB" != postgres ]; then
     psql -v ON_ERROR_STOP=1 --no-password --no-psqlrc --dbname postgres --set db="$POSTGRES_DB" \
@@ -63,7 +65,7 @@ init_cluster() {
   fi
   run_init_scripts
   pg_ctl -D "$PGDATA" -m fast -w stop
-  unset PGUSER
+  unset PGUSER PGPASSWORD
   printf 'docker-entrypoint: PostgreSQL init process complete; ready for start up.\n'
 }
 

@@ -4,6 +4,7 @@ through the API (no stale cache), and a bad file, a refusal or a failed dump cha
 from __future__ import annotations
 
 import json
+import os
 import secrets
 import shutil
 import stat
@@ -73,13 +74,14 @@ def all_products(api: httpx.Client) -> list[dict[str, Any]]:
 
 def psql(stack: Stack, sql: str) -> str:
     postgres = stack.outputs["postgres"]
-    # The container's Unix socket is trusted: an independent look, not through scripts/restore.
+    # An independent look, not through scripts/restore; the socket asks for the password too.
     login = ["-U", postgres["user"], "-d", postgres["database"]]
     return subprocess.run(
-        ["docker", "exec", postgres["host"], "psql", *login, "-At", "-c", sql],
+        ["docker", "exec", "-e", "PGPASSWORD", postgres["host"], "psql", *login, "-At", "-c", sql],
         capture_output=True,
         text=True,
         check=True,
+        env={**os.environ, "PGPASSWORD": str(stack.outputs["postgresPassword"])},
     ).stdout.strip()
 
 

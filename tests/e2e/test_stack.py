@@ -7,7 +7,9 @@ import json
 import secrets
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
 
 import docker
 import pytest
@@ -117,6 +119,79 @@ def test_suite_reports_a_replica_count_the_config_disagrees_with(stack: str) -> 
     assert result.returncode == 1
     assert "2 API replicas run, the stack declares 3" in result.stdout
     assert "test_one_upstream_server_per_replica" in result.stdout
+
+
+@contextmanager
+def replaced(
+    client: docker.DockerClient, name: str, change: Callable[[dict[str, Any]], None]
+) -> Iterator[None]:
+    """`name` re-created from its own configuration with `change` applied to its HostConfig, for
+    the length of the block; then the original is back, as it was, and healthy."""
+    original = client.containers.get(name)
+    config, host_config = original.attrs["Config"], dict(original.attrs["HostConfig"])
+    change(host_config)
+    first, *others = networks = original.attrs["NetworkSettings"]["Networks"]
+    original.stop(timeout=5)
+    original.rename(f"{name}-original")
+    api = client.api
+    copy = api.create_container(
+        image=config["Image"], command=config["Cmd"], entrypoint=config["Entrypoint"],
+        environment=config["Env"], user=config["User"], labels=config["Labels"],
+        hostname=config["Hostname"], healthcheck=config.get("Healthcheck"), name=name,
+        host_config=host_config,
+        networking_config=api.create_networking_config(
+            {first: api.create_endpoint_config(aliases=networks[first].get("Aliases"))}
+        ),
+    )  # fmt: skip
+    try:
+        for network in others:
+            client.networks.get(network).connect(copy["Id"], aliases=networks[network].get("Aliases"))
+        api.start(copy["Id"])
+        yield
+    finally:
+        api.remove_container(copy["Id"], force=True)
+        original.rename(name)
+        original.start()
+        wait_healthy(original, timeout=60)
+
+
+def _regains(capability: str) -> Callable[[dict[str, Any]], None]:
+    def change(host_config: dict[str, Any]) -> None:
+        host_config["CapAdd"] = [capability]
+
+    return change
+
+
+def _may_gain_privileges(host_config: dict[str, Any]) -> None:
+    host_config["SecurityOpt"] = [
+        option
+        for option in host_config.get("SecurityOpt") or []
+        if not option.startswith("no-new-privileges")
+    ]
+
+
+def test_suite_reports_a_capability_regained_and_no_new_privileges_lost(
+    client: docker.DockerClient, stack: str
+) -> None:
+    """Each container re-created with the stack's own configuration but one hardening setting
+    undone: the hardening checks fail for it, from Docker's record and from the kernel's view."""
+    with (
+        replaced(client, f"{stack}-nginx-exporter", _regains("NET_RAW")),
+        replaced(client, f"{stack}-redis-exporter", _may_gain_privileges),
+    ):
+        result = infra_suite(stack, "test_hardening")
+    failed = {line.split(" - ")[0] for line in result.stdout.splitlines() if line.startswith("FAILED ")}
+    module = "FAILED tests/infra/test_hardening.py"
+    assert failed == {
+        f"{module}::test_docker_drops_every_capability_but_those_the_table_keeps[{stack}-nginx-exporter]",
+        f"{module}::test_no_process_holds_a_capability_the_table_does_not_keep[{stack}-nginx-exporter]",
+        f"{module}::test_docker_sets_no_new_privileges_and_keeps_seccomp[{stack}-redis-exporter]",
+        f"{module}::test_no_process_may_gain_privileges[{stack}-redis-exporter]",
+    }, result.stdout[-6000:]
+    assert result.returncode == 1
+    assert f"{stack}-nginx-exporter (nginx-exporter) regained ['NET_RAW']" in result.stdout
+    assert "CapBnd holds ['NET_RAW']" in result.stdout
+    assert "may gain privileges (NoNewPrivs 0)" in result.stdout
 
 
 def test_load_smoke_meets_its_slo(stack: str) -> None:

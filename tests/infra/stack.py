@@ -12,6 +12,7 @@ import docker
 import pytest
 import testinfra
 
+from infra.settings import Settings, parse_settings
 from kit.contract import SECRET_OUTPUTS
 from kit.outputs import load_config, load_outputs
 
@@ -49,6 +50,11 @@ class StackUnderTest:
     def config(self) -> dict[str, str] | None:
         """The effective config (project prefix dropped), from whichever engine holds the stack."""
         return load_config(self.name)
+
+    @cached_property
+    def settings(self) -> Settings | None:
+        """The program's validated settings for that config (defaults included), when known."""
+        return None if self.config is None else parse_settings(self.name, self.config)
 
     def names(self, role: str) -> list[str]:
         return [name for name, r in self.containers.items() if r == role]

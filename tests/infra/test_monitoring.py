@@ -41,6 +41,34 @@ def test_every_target_is_up(stack: StackUnderTest) -> None:
     _assert_targets_up(str(stack.outputs["prometheusUrl"]))
 
 
+@retry(
+    stop=stop_after_delay(SCRAPE_GRACE_SECONDS),
+    wait=wait_fixed(2),
+    retry=retry_if_exception_type(AssertionError),
+    reraise=True,
+)
+def _assert_value(url: str, query: str, expected: float) -> None:
+    result = _api(url, "/api/v1/query", params={"query": query})["data"]["result"]
+    values = [float(item["value"][1]) for item in result]
+    assert values, f"{query}: no series"
+    assert set(values) == {expected}, f"{query}: {values}"
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "pg_up",  # the exporter's own role (pg_monitor) logs in
+        "pg_exporter_last_scrape_error",
+        "redis_up",  # the exporter's ACL user logs in
+        'redis_exporter_last_scrape_error{err=""}',  # and may run what it scrapes with
+    ],
+)
+def test_datastore_exporters_scrape_with_their_monitoring_users(stack: StackUnderTest, query: str) -> None:
+    _assert_value(str(stack.outputs["prometheusUrl"]), query, 0.0 if "error" in query else 1.0)
+    if query == "redis_up":  # a denied CONFIG GET leaves these out, it does not fail the scrape
+        _assert_value(str(stack.outputs["prometheusUrl"]), "redis_config_maxclients > 0", 10000.0)
+
+
 def test_rule_groups_are_loaded(stack: StackUnderTest) -> None:
     groups = _api(str(stack.outputs["prometheusUrl"]), "/api/v1/rules")["data"]["groups"]
     assert groups, "no rule groups loaded"

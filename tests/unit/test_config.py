@@ -66,6 +66,9 @@ def test_namespaced_keys_and_string_values_are_parsed():
         ("lbBindAddress", "999.0.0.1", "must be an IPv4 address"),
         ("apiTrustedProxies", "10.0.0.0/8,lan", "'lan' is not"),
         ("postgresUser", "App-User", "should match pattern"),
+        ("lbCpus", "0", "greater than or equal to 0.05"),
+        ("exporterCpus", "65", "less than or equal to 64"),
+        ("postgresCpus", "one", "valid number"),
     ],
 )
 def test_bad_value_names_key_value_and_what_is_allowed(key, value, message):
@@ -96,6 +99,15 @@ def test_cross_key_rules():
     assert "set grafanaEnabled=false or give images.grafana" in found
     assert "lbHttpPort, prometheusPort: each published port must differ (all are 9090)" in found
     assert "redisMaxmemory (512 MiB) must be below redisMemory (256 MiB)" in found
+
+
+@pytest.mark.parametrize("user", ["postgres", "exporter"])
+def test_the_api_database_user_is_not_a_role_the_stack_creates_itself(user):
+    [problem] = problems({"postgresUser": user})
+    assert problem == (
+        f"proving-ground:postgresUser: '{user}' is a role the stack creates itself (postgres, exporter); "
+        "choose another name for the API's user"
+    )
 
 
 def test_build_with_grafana_given_an_image_is_valid():

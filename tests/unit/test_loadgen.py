@@ -53,7 +53,7 @@ def test_master_plays_the_profile_against_nginx_and_records_to_the_volume(declar
     assert command[:3] == ["--master", "--headless", "--only-summary"]
     options = dict(zip(command[3::2], command[4::2], strict=True))
     assert options["--expect-workers"] == "3"
-    assert options["--host"] == "http://lg-lb"  # through nginx, like real users
+    assert options["--host"] == "http://lg-lb:8080"  # through nginx, like real users
     assert options["--csv"] == "/reports/locust"
     assert options["--html"] == "/reports/locust.html"
     assert set(envs(master)) == {"PG_LOAD_PROFILE=smoke", "PG_LOAD_RECORD=/reports/record.json"}

@@ -1,7 +1,7 @@
 """The load balancer's failure accounting, with the real nginx and the rendered config.
 
 Debian's nginx runs the rendered config on loopback (only what cannot run unprivileged there is
-changed: ports, pid, logs, temp paths, one worker) in front of two small HTTP servers standing in
+changed: ports, logs, the pid and temp directory, one worker) in front of two small HTTP servers standing in
 for API replicas. A replica answering 503 (readiness while Redis is down, or any burst of 503s)
 is alive and must keep its traffic; a replica that refuses connections is routed around.
 """
@@ -87,7 +87,7 @@ def replace_once(text: str, old: str, new: str) -> str:
     return text.replace(old, new)
 
 
-def runnable_on_loopback(rendered: str, config: NginxConfig, work: Path, port: int, status_port: int) -> str:
+def runnable_on_loopback(rendered: str, config: NginxConfig, port: int, status_port: int) -> str:
     """The rendered config with only what needs root or fixed ports changed; upstream and proxy
     directives untouched. One worker: each worker keeps its own failure counts."""
     text = replace_once(rendered, "worker_processes auto;", "worker_processes 1;\ndaemon off;")
@@ -95,15 +95,10 @@ def runnable_on_loopback(rendered: str, config: NginxConfig, work: Path, port: i
         text = replace_once(
             text, "worker_processes 1;", f"user {pwd.getpwuid(os.geteuid()).pw_name};\nworker_processes 1;"
         )
-    text = replace_once(text, "pid /var/run/nginx.pid;", f"pid {work}/nginx.pid;")
+    work = config.run_dir  # pid and temp files already go there
     text = replace_once(text, "error_log /dev/stderr warn;", f"error_log {work}/error.log info;")
     text = replace_once(text, "access_log /dev/stdout json;", f"access_log {work}/access.log json;")
-    temp_paths = "".join(
-        f"    {kind}_temp_path {work}/{kind};\n"
-        for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
-    )
-    text = replace_once(text, "http {\n", "http {\n" + temp_paths)
-    text = replace_once(text, "        listen 80;\n", f"        listen 127.0.0.1:{port};\n")
+    text = replace_once(text, f"        listen {config.http_port};\n", f"        listen 127.0.0.1:{port};\n")
     return replace_once(
         text, f"        listen {config.status_port};\n", f"        listen 127.0.0.1:{status_port};\n"
     )
@@ -116,7 +111,8 @@ def load_balancer(config: NginxConfig, work: Path) -> Iterator[str]:
         pytest.fail("nginx is not installed (./scripts/test installs it with apt)")
     port, status_port = closed_port(), closed_port()
     conf = work / "nginx.conf"
-    conf.write_text(runnable_on_loopback(render_nginx_conf(config), config, work, port, status_port))
+    config = dataclasses.replace(config, run_dir=str(work))
+    conf.write_text(runnable_on_loopback(render_nginx_conf(config), config, port, status_port))
     binary = NGINX if Path(NGINX).exists() else str(shutil.which("nginx"))
     options = ["-p", str(work), "-e", str(work / "error.log"), "-c", str(conf)]
     check = subprocess.run(

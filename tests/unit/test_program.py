@@ -8,7 +8,12 @@ from typing import Any
 import pytest
 from pulumi.runtime.rpc import is_rpc_secret, unwrap_rpc_secret
 
+from infra import hardening
+from infra.settings import parse_settings
 from infra.settings.values import pinned
+from infra.topology import ROLES
+from tests.unit.conftest import stack_config
+from tests.unit.test_components import file_env_is_secret, uploads
 
 STACKS = ("dev", "ci", "production")
 CONTAINER = "docker:index/container:Container"
@@ -17,6 +22,7 @@ LOOPBACK = "127.0.0.1"
 ALL_INTERFACES = "0.0.0.0"  # noqa: S104 - what production's load balancer is meant to bind
 PUBLISHERS_ON_LOOPBACK = {"prometheus", "alertmanager", "grafana"}
 ONE_SHOT_ROLES = {"loadgen"}
+ALL_ROLES = {"loadgenEnabled": "true", "grafanaEnabled": "true"}
 
 
 def plain_strings(value: Any) -> Iterator[str]:
@@ -48,7 +54,7 @@ def test_replica_override_changes_replicas_and_upstreams(declare_stack, replicas
     declared = declare_stack("e2e-replicas", config_from="ci", replicas=replicas)
     api = [name for name in declared.containers if declared.role(name) == "api"]
     assert len(api) == int(replicas)
-    nginx_conf = next(u["content"] for u in declared.containers["e2e-replicas-lb"]["uploads"])
+    nginx_conf = uploads(declared.containers["e2e-replicas-lb"])["/etc/nginx/nginx.conf"]
     assert all(f"server {name}:8000 " in nginx_conf for name in api)
 
 
@@ -81,7 +87,7 @@ def test_only_nginx_publishes_beyond_loopback_and_datastores_never(declare_stack
     for name, container in declared.containers.items():
         role, ports = declared.role(name), container.get("ports") or []
         if role == "lb":
-            assert {int(port["internal"]) for port in ports} <= {80, 443}
+            assert {int(port["internal"]) for port in ports} <= {8080, 8443}  # unprivileged, inside
         elif role in PUBLISHERS_ON_LOOPBACK:
             assert ports, name
             assert all(port["ip"] == LOOPBACK for port in ports), name
@@ -120,19 +126,39 @@ def test_container_and_volume_names_follow_the_design(declare_stack, stack):
     assert set(declared.outputs["volumes"].values()) == set(volumes)
 
 
-def test_api_replicas_are_hardened(declare_stack):
+def test_api_replicas_get_their_settings(declare_stack):
     declared = declare_stack("production")
     for name in declared.outputs["apiReplicas"]:
         api = declared.containers[name]
-        assert api["readOnly"] is True
-        assert api["user"].split(":")[0] not in ("", "0", "root")
-        assert "/tmp" in api["tmpfs"]
         assert float(api["cpus"]) == 1.0
         assert api["healthcheck"]["tests"] == ["CMD", "python", "-m", "app.healthcheck", "/health/ready"]
         env = [unwrap_rpc_secret(item) for item in unwrap_rpc_secret(api["envs"])]
         assert f"REPLICA_ID={name}" in env
         assert "ENVIRONMENT=production" in env
         assert "MAX_BODY_BYTES=1048576" in env
+
+
+@pytest.mark.parametrize(("stack", "overrides"), [*((s, {}) for s in STACKS), ("dev", ALL_ROLES)])
+def test_every_container_is_hardened_as_the_policy_says(declare_stack, stack, overrides):
+    """infra/hardening.py, as declared; tests/infra/test_hardening.py reads it back from Docker."""
+    declared = declare_stack(stack, **overrides)
+    settings = parse_settings(
+        stack, {**stack_config(stack), **{f"proving-ground:{k}": v for k, v in overrides.items()}}
+    )
+    for name, container in declared.containers.items():
+        role = ROLES[declared.role(name)]
+        assert container["user"] == role.user, name
+        assert container["readOnly"] is True, name
+        assert container["capabilities"] == {"drops": ["ALL"]}, name
+        assert container["securityOpts"] == ["no-new-privileges:true"], name
+        assert container.get("tmpfs", {}) == hardening.tmpfs(role.name), name
+        ulimits = {item["name"]: (item["soft"], item["hard"]) for item in container["ulimits"]}
+        assert ulimits == {k: (v, v) for k, v in hardening.ulimits(role.name).items()}, name
+        assert ulimits["nproc"] == (hardening.PROCESS_LIMIT, hardening.PROCESS_LIMIT), name
+        limits = settings.limits()[role.limits]
+        assert (float(container["cpus"]), int(container["memory"])) == (limits.cpus, limits.memory), name
+        assert "privileged" not in container, name
+        assert "uploads" not in container, name
 
 
 @pytest.mark.parametrize("stack", STACKS)
@@ -148,7 +174,7 @@ def test_secrets_never_appear_unencrypted(declare_stack, stack):
     for key, value in declared.outputs.items():
         if key not in declared.secret_outputs:
             assert not any(secret in str(value) for secret in declared.generated_secrets), key
-    expected_secret = {"apiKey", "postgresPassword", "redisPassword"}
+    expected_secret = {"apiKey", "postgresPassword", "postgresAdminPassword", "redisPassword"}
     if declared.outputs.get("grafanaUrl"):
         expected_secret.add("grafanaAdminPassword")
     assert declared.secret_outputs == expected_secret
@@ -193,10 +219,10 @@ def test_production_serves_tls_on_all_interfaces(declare_stack):
     declared = declare_stack("production")
     assert declared.outputs["lbUrl"] == "https://api.example.com:8443"
     lb = declared.containers["production-lb"]
-    published = {(port["ip"], int(port["internal"])) for port in lb["ports"]}
-    assert published == {(ALL_INTERFACES, 80), (ALL_INTERFACES, 443)}
-    files = {upload["file"] for upload in unwrap_rpc_secret(lb["uploads"])}
-    assert {"/etc/nginx/tls/tls.crt", "/etc/nginx/tls/tls.key"} <= files
+    published = {(port["ip"], int(port["internal"]), int(port["external"])) for port in lb["ports"]}
+    assert published == {(ALL_INTERFACES, 8080, 8080), (ALL_INTERFACES, 8443, 8443)}
+    assert {"/etc/nginx/tls/tls.crt", "/etc/nginx/tls/tls.key"} <= set(uploads(lb))
+    assert file_env_is_secret(lb, "/etc/nginx/tls/tls.key")
     assert declared.of_type("tls:index/selfSignedCert:SelfSignedCert")
 
 

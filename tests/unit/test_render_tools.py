@@ -6,6 +6,7 @@ images, so passing here means the files also avoid syntax newer than those relea
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 import subprocess
 from pathlib import Path
@@ -46,7 +47,8 @@ def test_nginx_conf_passes_nginx_t(stack_settings, tls_pair, tmp_path, stack):
     settings = stack_settings(stack)
     # Upstream names resolve only on the stack's Docker network; nginx -t needs resolvable hosts.
     servers = [f"127.0.0.1:{18000 + index}" for index in range(settings.replicas)]
-    config = NginxConfig.from_settings(settings, servers)
+    # Its pid and temp directory in the test's own folder, not the host's /tmp.
+    config = dataclasses.replace(NginxConfig.from_settings(settings, servers), run_dir=str(tmp_path))
     conf = tmp_path / "nginx.conf"
     conf.write_text(render_nginx_conf(config).replace(config.tls_dir, str(tls_pair)))
     output = run_tool("nginx", "-t", "-q", "-c", str(conf))

@@ -7,10 +7,16 @@ from dataclasses import dataclass
 
 from infra.configs.templating import render
 from infra.settings import Settings
-from infra.topology import LB_STATUS_PORT
+from infra.topology import LB, LB_HTTPS_PORT, LB_STATUS_PORT
 
 TLS_DIR = "/etc/nginx/tls"
 CONFIG_PATH = "/etc/nginx/nginx.conf"
+# Where the unprivileged master keeps its pid file and temp files (a tmpfs: infra/hardening.py).
+RUN_DIR = "/tmp"  # noqa: S108 - the container's private tmpfs
+WORKER_CONNECTIONS = 4096
+# Each proxied request holds two descriptors (client and upstream): the container's nofile ulimit
+# and nginx's own limit are both this, so every worker can open what worker_connections promises.
+WORKER_RLIMIT_NOFILE = 2 * WORKER_CONNECTIONS
 
 
 @dataclass(frozen=True)
@@ -26,6 +32,11 @@ class NginxConfig:
     tls: bool
     tls_dir: str = TLS_DIR
     status_port: int = LB_STATUS_PORT
+    http_port: int = LB.port
+    https_port: int = LB_HTTPS_PORT
+    run_dir: str = RUN_DIR
+    worker_connections: int = WORKER_CONNECTIONS
+    worker_rlimit_nofile: int = WORKER_RLIMIT_NOFILE
 
     @classmethod
     def from_settings(cls, settings: Settings, upstream_servers: Sequence[str]) -> NginxConfig:

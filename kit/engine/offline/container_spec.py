@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from docker.types import Mount
+from docker.types import Mount, Ulimit
 
 from kit.engine.offline.docker_objects import auto_name
 from kit.engine.offline.values import Inputs, go_duration_ns
@@ -118,6 +118,17 @@ def _mounts(inputs: Inputs) -> list[Mount]:
     return mounts
 
 
+def _ulimits(inputs: Inputs) -> list[Ulimit] | None:
+    """`ulimits[{name, soft, hard}]`: the provider passes each as HostConfig.Ulimits, all required."""
+    limits = []
+    for block in inputs.blocks("ulimits"):
+        limits.append(
+            Ulimit(name=block.require("name"), soft=block.require("soft"), hard=block.require("hard"))
+        )
+        block.done()
+    return limits or None
+
+
 def _upload_archive(inputs: Inputs) -> bytes | None:
     """Every `uploads` entry as one tar, extracted at / before the container starts."""
     uploads = inputs.blocks("uploads")
@@ -174,6 +185,7 @@ def container_spec(name: str, inputs: Inputs, endpoint_config: Any) -> Container
         "healthcheck": _healthcheck(inputs.block("healthcheck")),
         "cap_add": capabilities.get("adds"),
         "cap_drop": capabilities.get("drops"),
+        "ulimits": _ulimits(inputs),
     }
     capabilities.done()
     if restart != "no":

@@ -103,3 +103,36 @@ def test_uploads_into_a_read_only_container_are_refused_before_creating_it() -> 
     inputs = _spec_inputs(readOnly=True, uploads=[{"file": "/etc/x.conf", "content": "x"}])
     with pytest.raises(ValueError, match="uploads need a writable rootfs; drop readOnly or mount the files"):
         container_spec("c", inputs, endpoint_config=dict)
+
+
+def test_hardening_inputs_map_to_the_docker_sdk_as_the_provider_passes_them() -> None:
+    inputs = _spec_inputs(
+        user="101:101",
+        readOnly=True,
+        tmpfs={"/tmp": "rw,noexec,size=16m"},
+        capabilities={"drops": ["ALL"]},
+        securityOpts=["no-new-privileges:true"],
+        ulimits=[
+            {"name": "nofile", "soft": 8192.0, "hard": 8192.0},
+            {"name": "nproc", "soft": 64.0, "hard": 128.0},
+        ],
+        cpus="0.25",
+    )
+    kwargs = container_spec("c", inputs, endpoint_config=dict).create_kwargs
+    assert (kwargs["user"], kwargs["read_only"], kwargs["tmpfs"]) == (
+        "101:101",
+        True,
+        {"/tmp": "rw,noexec,size=16m"},
+    )
+    assert (kwargs["cap_drop"], kwargs["security_opt"]) == (["ALL"], ["no-new-privileges:true"])
+    assert "cap_add" not in kwargs
+    assert [(u.name, u.soft, u.hard) for u in kwargs["ulimits"]] == [
+        ("nofile", 8192, 8192),
+        ("nproc", 64, 128),
+    ]
+    assert kwargs["nano_cpus"] == 250_000_000
+
+
+def test_a_ulimit_needs_all_three_fields() -> None:
+    with pytest.raises(ValueError, match=r"ulimits\[0\]: input 'hard' is required"):
+        container_spec("c", _spec_inputs(ulimits=[{"name": "nofile", "soft": 1.0}]), endpoint_config=dict)

@@ -14,16 +14,27 @@ from dataclasses import dataclass
 from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]
+from sqlalchemy import event
 from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.sql import Executable
-from sqlalchemy.util import greenlet_spawn
+from sqlalchemy.util import await_only, greenlet_spawn
 
+from app.core.lookup import HostLookup
 from app.core.settings import Settings
 
 _DIALECT = asyncpg_dialect()  # type: ignore[no-untyped-call]
-# Errors that mean the connection (or the server) is gone, not that the query is wrong.
-CONNECTION_ERRORS = (asyncpg.PostgresConnectionError, asyncpg.InterfaceError, OSError, TimeoutError)
+# Errors that mean the connection (or the server) is gone, not that the query is wrong. An
+# InternalClientError is a connection whose protocol state is broken: e.g. Postgres, shutting down,
+# sent "terminating connection" to an idle connection, which is used before its socket closes
+# ("cannot switch to state 12; another operation (2) is in progress").
+CONNECTION_ERRORS = (
+    asyncpg.PostgresConnectionError,
+    asyncpg.InterfaceError,
+    asyncpg.InternalClientError,
+    OSError,
+    TimeoutError,
+)
 
 
 class DatabaseUnavailableError(Exception):
@@ -47,7 +58,7 @@ class DriverStatement:
 
 
 def create_engine(settings: Settings) -> AsyncEngine:
-    return create_async_engine(
+    engine = create_async_engine(
         settings.database_url,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
@@ -65,6 +76,18 @@ def create_engine(settings: Settings) -> AsyncEngine:
             },
         },
     )
+    lookup, timeout = HostLookup("postgres"), settings.db_pool_timeout_seconds
+
+    @event.listens_for(engine.sync_engine, "do_connect")
+    def _connect_to_an_address(_dialect: Any, _record: Any, _args: Any, params: dict[str, Any]) -> None:
+        """asyncpg gets the address, looked up by the engine's own HostLookup (app/core/lookup.py):
+        a lookup of a stopped Postgres' name cannot starve Redis' lookups, and fails fast."""
+        host = params.get("host")
+        if isinstance(host, str) and not host.startswith("/") and "ssl" not in params:
+            port = int(params.get("port") or 5432)
+            params["host"] = await_only(lookup.addresses(host, port, timeout))[0]
+
+    return engine
 
 
 async def fetch_rows(engine: AsyncEngine, statement: DriverStatement, **values: Any) -> list[Any]:
@@ -74,7 +97,13 @@ async def fetch_rows(engine: AsyncEngine, statement: DriverStatement, **values: 
     The connection comes straight from the pool (`raw_connection`), without the Connection and
     AsyncConnection wrappers: one greenlet hop fewer each way, ≈ 30 µs per read.
     """
-    pooled = await engine.raw_connection()
+    try:
+        pooled = await engine.raw_connection()
+    except Exception as error:
+        # No connection to be had (Postgres stopped, starting or shutting down; the pool exhausted):
+        # nothing about this statement, so 503 whatever the driver raised. A server that is shutting
+        # down refuses with the DBAPI's bare Error, which no handler maps: it was a 500.
+        raise DatabaseUnavailableError(type(error).__name__) from error
     try:
         records = await pooled.driver_connection.fetch(statement.sql, *statement.arguments(values))  # type: ignore[union-attr]
     except BaseException as error:

@@ -13,7 +13,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
-from app.core.db import DatabaseUnavailableError
+from app.core.db import CONNECTION_ERRORS, DatabaseUnavailableError
 from app.core.logs import get_logger
 from app.core.ratelimit import Decision
 
@@ -111,10 +111,13 @@ async def _rate_limited(_: Request, exc: Exception) -> Response:
 
 async def _database_error(_: Request, exc: Exception) -> Response:
     # Connection-level failures (Postgres down, pool exhausted) are temporary: 503, not 500.
-    temporary = isinstance(exc, (OperationalError, PoolTimeoutError, OSError, DatabaseUnavailableError)) or (
-        isinstance(exc, DBAPIError) and exc.connection_invalidated
+    # SQLAlchemy wraps the DBAPI's error, which its asyncpg adapter translated from asyncpg's (the cause).
+    driver_error = getattr(getattr(exc, "orig", None), "__cause__", None)
+    lost = isinstance(exc, DBAPIError) and (
+        exc.connection_invalidated or isinstance(driver_error, CONNECTION_ERRORS)
     )
-    if not temporary:
+    unreachable = isinstance(exc, (OperationalError, PoolTimeoutError, OSError, DatabaseUnavailableError))
+    if not (lost or unreachable):
         log.error("database error", exc_info=exc)
         return error_response(500, "internal_error", "an unexpected error occurred")
     log.warning("database unavailable", error=type(exc).__name__)

@@ -1,11 +1,12 @@
 """The shared Redis client: short timeouts so a dead Redis costs little per request.
 
-Connections look the server's name up themselves before connecting. uvloop's create_connection,
-given a name, starts its own lookup future and, when the connect is cancelled during the lookup
-(the connect timeout, a readiness probe's timeout), abandons it; the lookup then fails (gaierror:
-a stopped Redis container's name no longer resolves) and asyncio logs "Future exception was never
-retrieved" at error level, once per connect attempt (MagicStack/uvloop#437). `loop.getaddrinfo`
-awaited directly is cancelled with its caller, and with a numeric address create_connection looks
+Connections look the server's name up themselves before connecting, through the client's own
+HostLookup (app/core/lookup.py: its own threads, bounded, failing fast for a moment after a
+failure). uvloop's create_connection, given a name, starts its own lookup future on libuv's shared
+pool and, when the connect is cancelled during the lookup (the connect timeout, a readiness
+probe's timeout), abandons it; the lookup then fails (gaierror: a stopped Redis container's name
+no longer resolves) and asyncio logs "Future exception was never retrieved" at error level, once
+per connect attempt (MagicStack/uvloop#437). With a numeric address create_connection looks
 nothing up; the failure reaches redis-py as a connection error, which the callers handle (fail
 open, not ready) and log once.
 """
@@ -13,13 +14,13 @@ open, not ready) and log once.
 from __future__ import annotations
 
 import asyncio
-import socket
 from collections.abc import Mapping
 from typing import Any
 
 from redis.asyncio import Redis
 from redis.asyncio.connection import Connection, SSLConnection
 
+from app.core.lookup import LOOKUP_TIMEOUT_SECONDS, HostLookup
 from app.core.settings import Settings
 
 
@@ -28,14 +29,20 @@ class _ResolveFirst(Connection):
 
     _address: str | None = None
 
+    def __init__(self, *args: Any, lookup: HostLookup, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._lookup = lookup
+
     async def _connect(self) -> None:
-        # One bound for the lookup and every attempt, as the connect timeout bounded both before.
-        async with asyncio.timeout(self.socket_connect_timeout):
-            loop = asyncio.get_running_loop()
-            found = await loop.getaddrinfo(self.host, self.port, type=socket.SOCK_STREAM)
-            addresses = list(dict.fromkeys(str(info[4][0]) for info in found))
-            if not addresses:
-                raise OSError(f"no address for {self.host}")
+        # One bound for the lookup and every attempt, as the connect timeout bounded both before. The
+        # lookup times itself out within it: cancelled from out here instead, it would not count as a
+        # failed lookup, and every connect during an outage would wait for the whole bound again.
+        bound = self.socket_connect_timeout
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        addresses = await self._lookup.addresses(self.host, self.port, bound or LOOKUP_TIMEOUT_SECONDS)
+        remaining = None if bound is None else max(0.0, bound - (loop.time() - started))
+        async with asyncio.timeout(remaining):
             for attempt, address in enumerate(addresses, 1):
                 self._address = address
                 try:
@@ -85,5 +92,7 @@ def create_redis(settings: Settings) -> Redis:
     )
     # The URL's scheme picks the class (redis://, rediss://); connections are made on first use.
     pool = client.connection_pool
-    pool.connection_class = _RESOLVING.get(pool.connection_class, pool.connection_class)
+    if pool.connection_class in _RESOLVING:
+        pool.connection_class = _RESOLVING[pool.connection_class]
+        pool.connection_kwargs["lookup"] = HostLookup("redis")
     return client
