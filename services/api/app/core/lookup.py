@@ -23,8 +23,9 @@ import asyncio
 import ipaddress
 import socket
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from functools import partial
+from typing import Any
 
 LOOKUP_TIMEOUT_SECONDS = 1.0
 RETRY_SECONDS = 1.0
@@ -60,10 +61,9 @@ class HostLookup:
             if self._probing or time.monotonic() - self._failed_at < RETRY_SECONDS:
                 raise LookupFailedError(f"{host}: {self._failure}; not looked up again yet")
             self._probing = True
-        lookup = partial(socket.getaddrinfo, host, port, type=socket.SOCK_STREAM)
+        job = self._executor.submit(partial(socket.getaddrinfo, host, port, type=socket.SOCK_STREAM))
         try:
-            async with asyncio.timeout(min(within, LOOKUP_TIMEOUT_SECONDS)):
-                found = await asyncio.get_running_loop().run_in_executor(self._executor, lookup)
+            found = await self._in_time(job, min(within, LOOKUP_TIMEOUT_SECONDS))
             addresses = list(dict.fromkeys(str(info[4][0]) for info in found))
             if not addresses:
                 raise LookupFailedError(f"{host}: no address")
@@ -74,3 +74,16 @@ class HostLookup:
             self._probing = False
         self._failed_at = None
         return addresses
+
+    @staticmethod
+    async def _in_time(job: Future[list[Any]], seconds: float) -> list[Any]:
+        """The lookup's result, or TimeoutError if it has not finished within `seconds`. A lookup
+        that finished in time, but whose result this event loop was too busy to take (a replica
+        starved of CPU), is not a failed lookup: it must not stop every new connection for a second."""
+        try:
+            async with asyncio.timeout(seconds):
+                return await asyncio.wrap_future(job)
+        except TimeoutError:
+            if job.done() and not job.cancelled() and job.exception() is None:
+                return job.result()
+            raise
