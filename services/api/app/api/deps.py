@@ -13,9 +13,11 @@ from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.responses import Response
 
+from app.api.lean import lean_form
 from app.core.cache import ProductCache
 from app.core.clientip import client_ip
 from app.core.errors import RateLimitedError, UnauthorizedError
+from app.core.pagecache import PageCache
 from app.core.ratelimit import Decision, Kind, RateLimiter
 from app.core.settings import Settings
 
@@ -32,6 +34,7 @@ class AppServices:
     redis: Redis
     limiter: RateLimiter
     cache: ProductCache
+    pages: PageCache
     key_hashes: frozenset[str]
 
 
@@ -81,10 +84,11 @@ def enforce(request: Request, decision: Decision) -> None:
 async def limit_request(
     request: Request, services: AppServices, kind: Kind, cache_key: str | None = None
 ) -> Decision:
-    api_key = request.headers.get("x-api-key")
-    decision = await services.limiter.check(
-        client_identity(request, services, key_hash(api_key, services)), kind, cache_key
-    )
+    # Who the client is only matters to a limiter that counts.
+    identity = ""
+    if services.limiter.enabled:
+        identity = client_identity(request, services, key_hash(request.headers.get("x-api-key"), services))
+    decision = await services.limiter.check(identity, kind, cache_key)
     enforce(request, decision)
     return decision
 
@@ -93,13 +97,19 @@ async def read_limited(request: Request, services: Services) -> Decision:
     return await limit_request(request, services, "read")
 
 
-async def require_writer(
-    request: Request, services: Services, api_key: Annotated[str | None, Security(api_key_header)]
-) -> None:
-    """Writes: counted against the write limit (per key, or per address for bad keys), then authorised."""
+async def require_writer(request: Request, api_key: Annotated[str | None, Security(api_key_header)]) -> None:
+    """Writes: counted against the write limit (per key, or per address for bad keys), then
+    authorised. `api_key` declares the header and its security scheme (OpenAPI); `check_writer` reads it."""
+    await check_writer(request)
+
+
+@lean_form(require_writer)
+async def check_writer(request: Request) -> None:
+    services = services_of(request)
+    api_key = request.headers.get("x-api-key")
     valid = key_hash(api_key, services)
-    decision = await services.limiter.check(client_identity(request, services, valid), "write")
-    enforce(request, decision)
+    identity = client_identity(request, services, valid) if services.limiter.enabled else ""
+    enforce(request, await services.limiter.check(identity, "write"))
     if valid is None:
         raise UnauthorizedError(
             "a valid X-API-Key header is required for writes"

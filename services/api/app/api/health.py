@@ -9,10 +9,12 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from app.api.deps import AppServices, json_response
+from app.api.lean import LeanRoute
 from app.core import metrics
 from app.core.db import DriverStatement, fetch_rows, pool_status
 
-router = APIRouter(tags=["health"])
+# Lean like every route: the probes take the Request alone (app/api/lean.py).
+router = APIRouter(tags=["health"], route_class=LeanRoute)
 
 LIVE = b'{"status":"ok"}'
 PING = DriverStatement("SELECT 1", ())

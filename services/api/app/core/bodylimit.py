@@ -5,8 +5,6 @@ from __future__ import annotations
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.core.middleware import header
-
 
 class BodyTooLargeError(Exception):
     pass
@@ -27,7 +25,16 @@ class BodyLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = header(scope, b"content-length")
+        declared, chunked = None, False
+        for key, value in scope["headers"]:
+            if key == b"content-length":
+                declared = bytes(value)
+            elif key == b"transfer-encoding":
+                chunked = True
+        if declared is None and not chunked:
+            # No body at all (HTTP/1.1 sends one only with either header): nothing to count.
+            await self.app(scope, receive, send)
+            return
         if declared is not None and declared.isdigit() and int(declared) > self.max:
             drained = int(declared) <= DRAIN_LIMIT_BYTES and await self._drain(receive, more_body=True)
             await self._too_large(send, drained)

@@ -1,21 +1,26 @@
 """RequestContextMiddleware, pure ASGI (no per-request task or body copy, unlike
 BaseHTTPMiddleware): X-Request-ID (echoed or generated), X-Replica-Id, security and rate-limit
 headers, metrics by route template, one JSON access line; the last-resort 500 handler.
+
+It runs on every request, so it does little per request: metric series are looked up once per
+(method, route, status) and kept, generated request ids are a per-process random prefix and a
+counter, and the access line is written without structlog's processors (app.core.logs.access).
 """
 
 from __future__ import annotations
 
+import itertools
 import re
+import secrets
 import time
-import uuid
 from typing import Any
 
 import orjson
-import structlog
+from prometheus_client import Counter, Gauge, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.core import metrics
-from app.core.logs import get_logger
+from app.core.logs import REQUEST_ID, access, get_logger
 
 REQUEST_ID_SHAPE = re.compile(rb"^[A-Za-z0-9._:-]{1,128}$")
 SECURITY_HEADERS = [
@@ -34,6 +39,8 @@ DOCS_CSP = (
 DOCS_PATHS = frozenset({"/docs", "/docs/oauth2-redirect", "/redoc"})
 
 log = get_logger("app.access")
+# Series kept per (method, route, status): bounded, as clients choose the method.
+MAX_SERIES = 1024
 
 
 def header(scope: Scope, name: bytes) -> bytes | None:
@@ -43,12 +50,26 @@ def header(scope: Scope, name: bytes) -> bytes | None:
     return None
 
 
+class RequestIds:
+    """32 hex characters, unique per process and across processes (a random prefix each)."""
+
+    def __init__(self) -> None:
+        self._prefix = secrets.token_hex(8)
+        self._counter = itertools.count(1)
+
+    def next(self) -> bytes:
+        return f"{self._prefix}{next(self._counter):016x}".encode()
+
+
 class RequestContextMiddleware:
     def __init__(self, app: ASGIApp, *, replica_id: str, access_log: bool, rate_limit_scope_key: str) -> None:
         self.app = app
         self.replica = replica_id.encode()
         self.access_log = access_log
         self.rate_limit_key = rate_limit_scope_key
+        self.ids = RequestIds()
+        self._in_progress: dict[str, Gauge] = {}
+        self._series: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -56,7 +77,7 @@ class RequestContextMiddleware:
             return
         started = time.perf_counter()
         incoming = header(scope, b"x-request-id")
-        request_id = incoming if incoming and REQUEST_ID_SHAPE.match(incoming) else uuid.uuid4().hex.encode()
+        request_id = incoming if incoming and REQUEST_ID_SHAPE.match(incoming) else self.ids.next()
         method = scope["method"]
         status = 500
         response_started = False
@@ -77,18 +98,24 @@ class RequestContextMiddleware:
                 message = {**message, "headers": [*message.get("headers", ()), *extra, *limit_headers]}
             await send(message)
 
-        in_progress = metrics.HTTP_IN_PROGRESS.labels(method=method)
+        in_progress = self._in_progress.get(method)
+        if in_progress is None:
+            in_progress = metrics.HTTP_IN_PROGRESS.labels(method=method)
+            if len(self._in_progress) < MAX_SERIES:
+                self._in_progress[method] = in_progress
         in_progress.inc()
+        request_id_text = request_id.decode()
+        token = REQUEST_ID.set(request_id_text)
         try:
-            with structlog.contextvars.bound_contextvars(request_id=request_id.decode()):
-                await self.app(scope, receive, send_with_headers)
+            await self.app(scope, receive, send_with_headers)
         except Exception:
-            log.exception("unhandled error", request_id=request_id.decode())
+            log.exception("unhandled error")
             if not response_started:
                 await self._internal_error(send_with_headers)
         finally:
+            REQUEST_ID.reset(token)
             in_progress.dec()
-            self._observe(scope, method, status, time.perf_counter() - started, request_id)
+            self._observe(scope, method, status, time.perf_counter() - started, request_id_text)
 
     @staticmethod
     async def _internal_error(send: Send) -> None:
@@ -105,20 +132,30 @@ class RequestContextMiddleware:
         )
         await send({"type": "http.response.body", "body": body})
 
-    def _observe(self, scope: Scope, method: str, status: int, seconds: float, request_id: bytes) -> None:
+    def _observe(self, scope: Scope, method: str, status: int, seconds: float, request_id: str) -> None:
         route: Any = scope.get("route")
         template = getattr(route, "path", None) or "unmatched"
-        metrics.HTTP_REQUESTS.labels(method=method, route=template, status=str(status)).inc()
-        metrics.HTTP_DURATION.labels(method=method, route=template).observe(seconds)
+        key = (method, template, status)
+        series = self._series.get(key)
+        if series is None:
+            series = (
+                metrics.HTTP_REQUESTS.labels(method=method, route=template, status=str(status)),
+                metrics.HTTP_DURATION.labels(method=method, route=template),
+            )
+            if len(self._series) < MAX_SERIES:
+                self._series[key] = series
+        series[0].inc()
+        series[1].observe(seconds)
         if self.access_log:
             client = scope.get("client")
-            log.info(
-                "request",
-                request_id=request_id.decode(),
-                method=method,
-                route=template,
-                path=scope["path"],
-                status=status,
-                duration_ms=round(seconds * 1000, 2),
-                client=client[0] if client else None,
+            access(
+                {
+                    "request_id": request_id,
+                    "method": method,
+                    "route": template,
+                    "path": scope["path"],
+                    "status": status,
+                    "duration_ms": round(seconds * 1000, 2),
+                    "client": client[0] if client else None,
+                }
             )

@@ -106,6 +106,10 @@ class RateLimiter:
         # After a failure, requests skip Redis for a moment instead of each paying a timeout.
         self._skip_redis_until = 0.0
 
+    @property
+    def enabled(self) -> bool:
+        return self._enabled
+
     async def check(self, identity: str, kind: Kind, cache_key: str | None = None) -> Decision:
         """Counts one request of `identity`; with `cache_key`, also returns the cached value."""
         if not self._enabled:

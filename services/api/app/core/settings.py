@@ -70,6 +70,8 @@ class Settings(BaseSettings):
     rate_limit_read_limit: int = Field(default=600, ge=1, le=100_000_000)
     rate_limit_write_limit: int = Field(default=120, ge=1, le=100_000_000)
     cache_ttl_seconds: int = Field(default=60, ge=1, le=86_400)
+    # The first list page and search results, kept in each process (app/core/pagecache.py); 0: off.
+    list_cache_seconds: float = Field(default=1.0, ge=0, le=60)
 
     prometheus_multiproc_dir: str | None = None
 

@@ -14,9 +14,9 @@ class Product(TimestampedIdMixin, Base):
         CheckConstraint("stock >= 0", name="stock_not_negative"),
         CheckConstraint("price_cents >= 0", name="price_not_negative"),
         Index("ix_products_category_id", "category", "id"),
-        # Trigram index: substring search on name without a sequential scan.
+        # Trigram index (GiST): substring search on name, walked in similarity order (`<->`).
         Index(
-            "ix_products_name_trgm", "name", postgresql_using="gin", postgresql_ops={"name": "gin_trgm_ops"}
+            "ix_products_name_trgm", "name", postgresql_using="gist", postgresql_ops={"name": "gist_trgm_ops"}
         ),
     )
 

@@ -1,72 +1,82 @@
-"""Placing an order: one transaction that decrements stock and records the order.
+"""Placing an order: one statement that checks, decrements and records, all or nothing.
 
-Each line is a conditional UPDATE (`stock >= quantity`): the row lock serialises concurrent
-orders for a product, and PostgreSQL re-checks the condition after the wait, so stock never goes
-negative and no decrement is lost. Lines are taken in product-id order so two multi-line orders
-lock rows in the same order and cannot deadlock.
+The statement locks every ordered product (`FOR UPDATE`, in product-id order, so two multi-line
+orders cannot deadlock), then, only if every line has its product and enough stock, decrements
+each and inserts the order and its lines; otherwise it changes nothing and names the first line
+that failed, in product-id order. A concurrent order for the same product waits for the lock and
+then sees the stock that order left (READ COMMITTED re-reads a locked row's latest version), so
+stock never goes negative and no decrement is lost. One round trip, no BEGIN / COMMIT: measured,
+the former transaction of 2 statements per line plus 2 inserts cost 6 round trips.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from sqlalchemy import insert, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
-
+from app.core.db import DriverStatement, fetch_rows
 from app.core.errors import InsufficientStockError, NotFoundError
-from app.models import Base
 from app.schemas.order import OrderLineIn
 
-products, orders, order_items = (Base.metadata.tables[name] for name in ("products", "orders", "order_items"))
+PLACE = DriverStatement(
+    """
+WITH lines AS (
+    SELECT * FROM unnest($1::bigint[], $2::integer[]) AS line (product_id, quantity)
+),
+locked AS MATERIALIZED (
+    SELECT id, stock, price_cents FROM products WHERE id = ANY ($1::bigint[]) ORDER BY id FOR UPDATE
+),
+checked AS MATERIALIZED (
+    SELECT line.product_id, line.quantity, locked.stock, locked.price_cents
+    FROM lines AS line LEFT JOIN locked ON locked.id = line.product_id
+),
+failed AS MATERIALIZED (
+    SELECT product_id, quantity, stock FROM checked
+    WHERE stock IS NULL OR stock < quantity ORDER BY product_id LIMIT 1
+),
+taken AS (
+    UPDATE products SET stock = products.stock - checked.quantity
+    FROM checked
+    WHERE products.id = checked.product_id AND NOT EXISTS (SELECT FROM failed)
+),
+placed AS (
+    INSERT INTO orders (total_cents)
+    SELECT sum(quantity::bigint * price_cents) FROM checked HAVING NOT EXISTS (SELECT FROM failed)
+    RETURNING id, status, total_cents, created_at
+),
+items AS (
+    INSERT INTO order_items (order_id, product_id, quantity, unit_price_cents)
+    SELECT placed.id, checked.product_id, checked.quantity, checked.price_cents FROM placed, checked
+)
+SELECT
+    (SELECT json_build_object(
+        'id', placed.id, 'status', placed.status, 'total_cents', placed.total_cents,
+        'created_at', placed.created_at,
+        'items', (SELECT json_agg(json_build_object(
+                      'product_id', product_id, 'quantity', quantity, 'unit_price_cents', price_cents)
+                  ORDER BY product_id) FROM checked))::text
+     FROM placed) AS document,
+    failed.product_id, failed.quantity, failed.stock
+FROM (SELECT) AS one LEFT JOIN failed ON true
+""",
+    ("product_ids", "quantities"),
+)
 
 
-async def _take_stock(conn: AsyncConnection, line: OrderLineIn) -> int:
-    """Decrements stock for one line and returns the unit price; raises if it cannot."""
-    taken = await conn.execute(
-        update(products)
-        .where(products.c.id == line.product_id, products.c.stock >= line.quantity)
-        .values(stock=products.c.stock - line.quantity)
-        .returning(products.c.price_cents)
+async def place(engine: AsyncEngine, lines: list[OrderLineIn]) -> bytes:
+    """The OrderOut document of the placed order; NotFoundError or InsufficientStockError (nothing
+    changed) for the first line, in product-id order, that cannot be served."""
+    rows = await fetch_rows(
+        engine,
+        PLACE,
+        product_ids=[line.product_id for line in lines],
+        quantities=[line.quantity for line in lines],
     )
-    price = taken.scalar_one_or_none()
-    if price is not None:
-        return int(price)
-    available = (
-        await conn.execute(select(products.c.stock).where(products.c.id == line.product_id))
-    ).scalar()
+    document, product_id, requested, available = rows[0]
+    if document is not None:
+        return str(document).encode()
     if available is None:
-        raise NotFoundError(f"product {line.product_id} does not exist")
+        raise NotFoundError(f"product {product_id} does not exist")
     raise InsufficientStockError(
-        f"not enough stock for product {line.product_id}",
-        {"product_id": line.product_id, "requested": line.quantity, "available": int(available)},
+        f"not enough stock for product {product_id}",
+        {"product_id": product_id, "requested": requested, "available": available},
     )
-
-
-async def place(conn: AsyncConnection, lines: list[OrderLineIn]) -> dict[str, Any]:
-    """Call inside a transaction (`engine.begin()`): any error rolls every line back."""
-    priced = [(line, await _take_stock(conn, line)) for line in sorted(lines, key=lambda x: x.product_id)]
-    total = sum(line.quantity * price for line, price in priced)
-    order = (
-        await conn.execute(
-            insert(orders)
-            .values(total_cents=total)
-            .returning(orders.c.id, orders.c.status, orders.c.created_at)
-        )
-    ).one()
-    items = [
-        {
-            "order_id": order.id,
-            "product_id": line.product_id,
-            "quantity": line.quantity,
-            "unit_price_cents": price,
-        }
-        for line, price in priced
-    ]
-    await conn.execute(insert(order_items), items)
-    return {
-        "id": order.id,
-        "status": order.status,
-        "total_cents": total,
-        "created_at": order.created_at,
-        "items": [{k: item[k] for k in ("product_id", "quantity", "unit_price_cents")} for item in items],
-    }

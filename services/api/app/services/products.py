@@ -1,9 +1,10 @@
-"""Product queries: keyset pagination, trigram search (driver-level reads, see app.core.db), and
-writes through SQLAlchemy Core that report conflicts clearly.
+"""Product queries: keyset pagination, trigram search, and writes that report conflicts clearly;
+each one statement at the driver level (app.core.db), compiled once.
 
-Reads return response bytes, not rows: Postgres renders each row as JSON text (json_build_object
-over the response's columns), so the app neither decodes nine typed columns per row nor encodes
-them again; measured, that halved the API's CPU per 20-item page (≈ 250 → 115 µs).
+Every statement returns response bytes, not rows: Postgres renders each row as JSON text
+(json_build_object over the response's columns), so the app neither decodes nine typed columns per
+row nor encodes them again; measured, that halved the API's CPU per 20-item page (≈ 250 → 115 µs).
+Writes are single statements in autocommit: one round trip each (no BEGIN / COMMIT).
 """
 
 from __future__ import annotations
@@ -16,15 +17,15 @@ from functools import lru_cache
 from itertools import chain
 from typing import Any
 
+import asyncpg  # type: ignore[import-untyped]
 from sqlalchemy import Select, Text, bindparam, cast, delete, func, insert, literal_column, select, update
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.core.db import DriverStatement, fetch_rows
 from app.core.errors import ApiError, ConflictError, NotFoundError
 from app.models import Base
 from app.schemas.common import PG_BIGINT
-from app.schemas.product import ProductOut
+from app.schemas.product import ProductCreate, ProductOut, ProductUpdate
 
 products = Base.metadata.tables["products"]
 # Exactly the response's fields: a column added to the table does not leak into the API.
@@ -88,10 +89,13 @@ def _list_statement(after: bool, category: bool, min_price: bool, max_price: boo
     return _as_json(query)
 
 
+# Best trigram match first: `<->` (1 - similarity) walked in order by the GiST trigram index
+# (ix_products_name_trgm), which also narrows the ILIKE; the LIMIT applies to the index scan, so
+# only the rows kept are read and rendered. Equally good matches come in the index's order.
 SEARCH = _as_json(
     select(products.c.id)
     .where(products.c.name.ilike(bindparam("pattern"), escape="\\"))
-    .order_by(func.similarity(products.c.name, bindparam("text")).desc(), products.c.id)
+    .order_by(products.c.name.op("<->")(bindparam("text", type_=Text)))
     .limit(bindparam("limit"))
 )
 BY_ID = _as_json(select(products.c.id).where(products.c.id == bindparam("product_id")))
@@ -132,36 +136,53 @@ async def get(engine: AsyncEngine, product_id: int) -> bytes:
     return document.encode()
 
 
-async def create(conn: AsyncConnection, fields: dict[str, Any]) -> bytes:
+CREATE = DriverStatement.compile(
+    insert(products)
+    .values({name: bindparam(f"v_{name}") for name in ProductCreate.model_fields})
+    .returning(ROW_JSON)
+)
+# Fields not sent are NULL and keep their value (the schema refuses an explicit null): one
+# statement, prepared once, for every combination of changed fields.
+UPDATE = DriverStatement.compile(
+    update(products)
+    .where(products.c.id == bindparam("product_id"))
+    .values(
+        {
+            name: func.coalesce(bindparam(f"v_{name}", type_=products.c[name].type), products.c[name])
+            for name in ProductUpdate.model_fields
+        }
+        | {"updated_at": func.now()}
+    )
+    .returning(ROW_JSON)
+)
+DELETE = DriverStatement.compile(
+    delete(products).where(products.c.id == bindparam("product_id")).returning(products.c.id)
+)
+
+
+async def create(engine: AsyncEngine, fields: dict[str, Any]) -> bytes:
     """Inserts a product; its ProductOut document, rendered like the reads'."""
     try:
-        inserted = await conn.execute(insert(products).values(**fields).returning(ROW_JSON))
-        document: str = inserted.scalar_one()
-    except IntegrityError:
+        rows = await fetch_rows(engine, CREATE, **{f"v_{name}": value for name, value in fields.items()})
+    except asyncpg.UniqueViolationError:
         raise ConflictError(f"a product with sku {fields['sku']!r} already exists") from None
+    document: str = rows[0][0]
     return document.encode()
 
 
-async def update_fields(conn: AsyncConnection, product_id: int, changes: dict[str, Any]) -> bytes:
-    query = (
-        update(products)
-        .where(products.c.id == product_id)
-        .values(**changes, updated_at=func.now())
-        .returning(ROW_JSON)
-    )
-    document: str | None = (await conn.execute(query)).scalar_one_or_none()
-    if document is None:
+async def update_fields(engine: AsyncEngine, product_id: int, changes: dict[str, Any]) -> bytes:
+    values = {f"v_{name}": changes.get(name) for name in ProductUpdate.model_fields}
+    rows = await fetch_rows(engine, UPDATE, product_id=product_id, **values)
+    if not rows:
         raise NotFoundError(f"product {product_id} does not exist")
+    document: str = rows[0][0]
     return document.encode()
 
 
-async def remove(conn: AsyncConnection, product_id: int) -> None:
+async def remove(engine: AsyncEngine, product_id: int) -> None:
     try:
-        deleted = await conn.execute(
-            delete(products).where(products.c.id == product_id).returning(products.c.id)
-        )
-        found = deleted.first() is not None
-    except IntegrityError:
+        rows = await fetch_rows(engine, DELETE, product_id=product_id)
+    except asyncpg.ForeignKeyViolationError:
         raise ConflictError(f"product {product_id} appears in orders and cannot be deleted") from None
-    if not found:
+    if not rows:
         raise NotFoundError(f"product {product_id} does not exist")

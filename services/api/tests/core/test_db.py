@@ -26,9 +26,8 @@ async def one_connection_engine(new_database: Callable[[str], str]) -> AsyncIter
     setup = create_engine(settings)  # the default statement timeout: migrations take longer
     try:
         await migrate(setup)
-        async with setup.begin() as conn:
-            product = {"sku": "pool-1", "name": "Mug", "description": "", "category": "t"}
-            await products.create(conn, {**product, "price_cents": 1, "stock": 1})
+        product = {"sku": "pool-1", "name": "Mug", "description": "", "category": "t"}
+        await products.create(setup, {**product, "price_cents": 1, "stock": 1})
     finally:
         await setup.dispose()
     small = {"db_pool_size": 1, "db_max_overflow": 0, "db_statement_timeout_ms": STATEMENT_TIMEOUT_MS}
