@@ -17,55 +17,55 @@ import httpx
 from rich.console import Console
 from rich.table import Table
 
-from bench.cpu import process_cpu_seconds
 from bench.encoders import encoder_microseconds
 from bench.servers import SERVERS, SERVES_IN_PROCESS, available
-from bench.wrk import LoadResult, run_wrk
+from kit.bench.cpu import process_cpu_seconds
+from kit.bench.wrk import LoadResult, run_wrk
 from kit.local.api import TEST_API_KEY, ApiProcess
 from kit.local.servers import LocalPostgres, LocalRedis
+from load.dataset import Dataset
 
 PRODUCTS = 1000
-ENDPOINTS = {  # name: (method, path)
-    "minimal": ("GET", "/health/live"),
-    "cache_hit": ("GET", "/api/v1/products/1"),
-    "db_read": ("GET", "/api/v1/products?limit=20"),
-    "order": ("POST", "/api/v1/orders"),
+# Each measured endpoint: the wrk route it is (kit/bench/wrk.py ROUTES says what a request is).
+ENDPOINTS = {
+    "minimal": "minimal",  # GET /health/live
+    "cache_hit": "get",  # GET /api/v1/products/{id}, cached
+    "db_read": "db_read",  # GET /api/v1/products?limit=20&cursor=... (a later page: from PostgreSQL)
+    "list": "list",  # GET /api/v1/products?limit=20 (the first page)
+    "search": "search",  # GET /api/v1/products/search?q=<word>
+    "create": "create",  # POST /api/v1/products
+    "update": "update",  # PATCH /api/v1/products/{id}
+    "delete": "delete",  # DELETE /api/v1/products/{id}
+    "order": "order",  # POST /api/v1/orders
 }
-TARGETS = {"cache_hit": 0.5, "db_read": 0.35}
+WRITES = ("create", "update", "delete", "order")
+TARGETS = {"cache_hit": 0.5, "db_read": 0.35} | dict.fromkeys(WRITES, 0.35)
+DELETABLE_FIRST_ID = 10_000_000
+DELETABLE_PER_RUN = 30_000  # more than wrk deletes in a run at this machine's rates
 
 console = Console(stderr=True, width=130)  # the table is wider than a non-terminal default of 80
 
 
-def seed(pg: LocalPostgres) -> None:
-    sql = (
-        "INSERT INTO products (sku, name, category, price_cents, stock) "
-        "SELECT 'bench-' || i, 'Bench product ' || i, 'bench-' || (i % 10), 100 + i, 1000000000 "
-        "FROM generate_series(1, {count}) AS i"
-    )
-    pg.execute(sql.format(count=int(PRODUCTS)), pg.database)
-
-
 def measure(
-    api: ApiProcess, names: list[str], seconds: float, connections: int, rounds: int
+    api: ApiProcess, data: Dataset, names: list[str], seconds: float, connections: int, rounds: int
 ) -> dict[str, LoadResult]:
     """Each endpoint's best of `rounds` interleaved runs: a burst of other work on the machine
     then lowers one run of one endpoint, not the ratio of the whole benchmark."""
-    httpx.get(f"{api.url}/api/v1/products/1").raise_for_status()  # fills the cache for cache_hit
+    for product_id in range(1, PRODUCTS + 1):  # every product cached, for cache_hit
+        httpx.get(f"{api.url}/api/v1/products/{product_id}").raise_for_status()
     results: dict[str, LoadResult] = {}
     for round_number in range(1, rounds + 1):
         for name in names:
-            method, path = ENDPOINTS[name]
-            common = {
-                "connections": connections,
-                "api_key": TEST_API_KEY,
-                "method": method,
-                "max_product_id": PRODUCTS,
-            }
-            if round_number == 1:
-                run_wrk(api.url + path, seconds=2, **common)  # warm-up: pools, prepared statements
+            common = {"connections": connections, "api_key": TEST_API_KEY, "max_product_id": PRODUCTS}
+            if name == "delete":
+                first_id = DELETABLE_FIRST_ID + round_number * DELETABLE_PER_RUN * 2
+                data.add_products(DELETABLE_PER_RUN, first_id, "deletable")
+                common["first_id"] = first_id
+            elif round_number == 1:
+                run_wrk(api.url, ENDPOINTS[name], seconds=2, **common)  # warm-up: pools, statements
             assert api.proc is not None
             cpu_before = process_cpu_seconds(api.proc.pid)
-            result = run_wrk(api.url + path, seconds=seconds, **common)
+            result = run_wrk(api.url, ENDPOINTS[name], seconds=seconds, run_id=str(round_number), **common)
             cpu_us = (process_cpu_seconds(api.proc.pid) - cpu_before) * 1e6 / max(1, result.requests)
             result = dataclasses.replace(result, server_cpu_us=cpu_us)
             console.log(f"round {round_number} {name}: {result.rps:,.0f} rps")
@@ -83,8 +83,9 @@ def run_server(server: str, names: list[str], args: argparse.Namespace) -> dict[
             "LOG_LEVEL": "INFO",
         }
         with ApiProcess(pg.url(), rd.url(), command=SERVERS[server], **env) as api:
-            seed(pg)
-            return measure(api, names, args.seconds, args.connections, args.rounds)
+            data = Dataset(run_sql=lambda sql: pg.execute(sql, pg.database), drop_cache=lambda: None)
+            data.reset(PRODUCTS)  # the load suite's catalogue: searches and filters match alike
+            return measure(api, data, names, args.seconds, args.connections, args.rounds)
 
 
 def report(server: str, results: dict[str, LoadResult]) -> dict[str, float]:
@@ -117,6 +118,8 @@ def report(server: str, results: dict[str, LoadResult]) -> dict[str, float]:
             if with_cpu:
                 figures[f"{name}_cpu_ratio"] = round(cpu_ratio, 3)
     console.print(table)
+    if all(name in results for name in WRITES):
+        figures["writes_min_ratio"] = round(min(results[name].rps for name in WRITES) / minimal, 3)
     return figures
 
 
