@@ -70,6 +70,8 @@ def comparable(client: docker.DockerClient, stack: str) -> dict[str, dict[str, A
     found = {}
     for container in client.containers.list(all=True, filters=stack_selector(stack)):
         tags = client.images.get(container.attrs["Image"]).tags
+        # A built image shared by several stacks carries each one's tag: keep this stack's.
+        tags = [tag for tag in tags if f"/{stack}-" in tag] or tags
         found[str(container.name)] = _container(container.attrs, tags)
     return {_neutral(name, stack): _sorted(_neutral(spec, stack)) for name, spec in found.items()}
 

@@ -14,6 +14,7 @@ from typing import Any
 import docker
 import pytest
 
+from infra.topology import LB
 from kit.engine.teardown import leftovers
 from kit.local.servers import free_port
 from kit.outputs import load_outputs
@@ -83,7 +84,7 @@ def test_record_from_the_volume_passes_the_gate(
         assert gate.returncode == 0, f"{hint['gate']} exited {gate.returncode}:\n{gate.stderr[-3000:]}"
         summary = json.loads(gate.stdout.strip().splitlines()[-1])
         assert summary["outcome"] == "met"
-        assert summary["host"] == f"http://{name}-lb"
+        assert summary["host"] == f"http://{name}-lb:{LB.port}"  # nginx's unprivileged port inside
         assert summary["workers"] == {"expected": 2, "seen": 2}
         assert summary["failures"] == 0
     finally:
