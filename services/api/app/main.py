@@ -17,7 +17,7 @@ from app.api.deps import RATE_LIMIT_SCOPE_KEY, AppServices
 from app.core import metrics
 from app.core.bodylimit import BodyLimitMiddleware
 from app.core.cache import ProductCache
-from app.core.db import create_engine, pool_status
+from app.core.db import create_database, create_engine, pool_status
 from app.core.errors import install_error_handlers
 from app.core.logs import configure_logging, flush_logs, get_logger
 from app.core.middleware import RequestContextMiddleware
@@ -35,27 +35,31 @@ STARTUP_DB_WAIT_SECONDS = 60.0
 
 async def _refresh_pool_metrics(services: AppServices) -> None:
     while True:
-        metrics.record_pool(pool_status(services.engine))
+        metrics.record_pool(pool_status(services.db))
         await asyncio.sleep(POOL_METRICS_INTERVAL_SECONDS)
 
 
 @asynccontextmanager
 async def lifespan(application: FastAPI) -> AsyncIterator[None]:
     settings: Settings = application.state.settings
-    engine = create_engine(settings)
     redis = create_redis(settings)
     if settings.migrate_on_startup:
-        async for attempt in AsyncRetrying(
-            stop=stop_after_delay(STARTUP_DB_WAIT_SECONDS),
-            wait=wait_exponential(0.2, max=3),
-            retry=retry_if_exception_type(OSError),
-            reraise=True,
-        ):
-            with attempt:
-                application.state.schema_revision = await migrate(engine)
+        engine = create_engine(settings)  # the migrations' only; requests take `Database`'s connections
+        try:
+            async for attempt in AsyncRetrying(
+                stop=stop_after_delay(STARTUP_DB_WAIT_SECONDS),
+                wait=wait_exponential(0.2, max=3),
+                retry=retry_if_exception_type(OSError),
+                reraise=True,
+            ):
+                with attempt:
+                    application.state.schema_revision = await migrate(engine)
+        finally:
+            await engine.dispose()
+    db = create_database(settings)
     services = AppServices(
         settings=settings,
-        engine=engine,
+        db=db,
         redis=redis,
         limiter=RateLimiter(redis, settings),
         cache=ProductCache(redis, settings.cache_ttl_seconds),
@@ -80,7 +84,7 @@ async def lifespan(application: FastAPI) -> AsyncIterator[None]:
         with suppress(asyncio.CancelledError):
             await pool_metrics
         await redis.aclose()
-        await engine.dispose()
+        await db.dispose()
         metrics.mark_this_process_dead()
         log.info("stopped: connections closed")
         flush_logs()

@@ -10,12 +10,12 @@ import orjson
 from fastapi import Depends, Request, Security
 from fastapi.security import APIKeyHeader
 from redis.asyncio import Redis
-from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.responses import Response
 
 from app.api.lean import lean_form
 from app.core.cache import ProductCache
 from app.core.clientip import client_ip
+from app.core.db import Database
 from app.core.errors import RateLimitedError, UnauthorizedError
 from app.core.pagecache import PageCache
 from app.core.ratelimit import Decision, Kind, RateLimiter
@@ -30,7 +30,7 @@ api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="w
 @dataclass(frozen=True, slots=True)
 class AppServices:
     settings: Settings
-    engine: AsyncEngine
+    db: Database
     redis: Redis
     limiter: RateLimiter
     cache: ProductCache

@@ -43,7 +43,7 @@ async def ready(request: Request) -> Response:
         return json_response({"status": "starting", "checks": {}}, 503)
 
     async def postgres() -> None:
-        await fetch_rows(services.engine, PING)
+        await fetch_rows(services.db, PING)
 
     async def redis() -> None:
         await services.redis.ping()
@@ -69,6 +69,6 @@ async def startup(request: Request) -> Response:
 async def metrics_endpoint(request: Request) -> Response:
     services: AppServices | None = getattr(request.app.state, "services", None)
     if services is not None:
-        metrics.record_pool(pool_status(services.engine))
+        metrics.record_pool(pool_status(services.db))
     body, content_type = metrics.exposition()
     return Response(body, media_type=content_type)

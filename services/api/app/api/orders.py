@@ -20,7 +20,7 @@ router = APIRouter(prefix="/api/v1/orders", tags=["orders"], route_class=LeanRou
 async def place_order(body: OrderCreate, request: Request) -> Response:
     """All lines or none: 409 `insufficient_stock` (with the available quantity) leaves stock untouched."""
     services = services_of(request)
-    order = await orders.place(services.engine, body.items)
+    order = await orders.place(services.db, body.items)
     # Cached documents carry the stock figure; drop them now that it changed.
     await services.cache.invalidate(*(line.product_id for line in body.items))
     return json_bytes_response(order, 201)

@@ -41,7 +41,7 @@ async def list_products(
     if first_page and (page := services.pages.get("list", query)) is not None:
         return json_bytes_response(page)
     filters = products.ListFilter(category, min_price_cents, max_price_cents)
-    body = await products.list_page(services.engine, filters, limit, cursor)
+    body = await products.list_page(services.db, filters, limit, cursor)
     if first_page:
         services.pages.put("list", query, body)
     return json_bytes_response(body)
@@ -59,7 +59,7 @@ async def search_products(
     query = request.scope["query_string"]
     if (page := services.pages.get("search", query)) is not None:
         return json_bytes_response(page)
-    body = await products.search(services.engine, q, limit)
+    body = await products.search(services.db, q, limit)
     services.pages.put("search", query, body)
     return json_bytes_response(body)
 
@@ -72,14 +72,14 @@ async def get_product(product_id: ProductId, request: Request) -> Response:
     services.cache.record(hit=decision.cached is not None)
     if decision.cached is not None:
         return json_bytes_response(decision.cached)
-    document = await products.get(services.engine, product_id)
+    document = await products.get(services.db, product_id)
     await services.cache.fill(product_id, document)
     return json_bytes_response(document)
 
 
 @router.post("", status_code=201, response_model=ProductOut, responses=WRITE_ERRORS, dependencies=[Writer])
 async def create_product(body: ProductCreate, request: Request) -> Response:
-    created = await products.create(services_of(request).engine, body.model_dump())
+    created = await products.create(services_of(request).db, body.model_dump())
     return json_bytes_response(created, 201)
 
 
@@ -89,7 +89,7 @@ async def create_product(body: ProductCreate, request: Request) -> Response:
 async def update_product(product_id: ProductId, body: ProductUpdate, request: Request) -> Response:
     """Changes only the fields sent."""
     services = services_of(request)
-    updated = await products.update_fields(services.engine, product_id, body.model_dump(exclude_unset=True))
+    updated = await products.update_fields(services.db, product_id, body.model_dump(exclude_unset=True))
     await services.cache.invalidate(product_id)
     return json_bytes_response(updated)
 
@@ -97,6 +97,6 @@ async def update_product(product_id: ProductId, body: ProductUpdate, request: Re
 @router.delete("/{product_id}", status_code=204, responses=WRITE_ERRORS | errors(404), dependencies=[Writer])
 async def delete_product(product_id: ProductId, request: Request) -> Response:
     services = services_of(request)
-    await products.remove(services.engine, product_id)
+    await products.remove(services.db, product_id)
     await services.cache.invalidate(product_id)
     return Response(status_code=204)

@@ -11,9 +11,7 @@ the former transaction of 2 statements per line plus 2 inserts cost 6 round trip
 
 from __future__ import annotations
 
-from sqlalchemy.ext.asyncio import AsyncEngine
-
-from app.core.db import DriverStatement, fetch_rows
+from app.core.db import Database, DriverStatement, fetch_rows
 from app.core.errors import InsufficientStockError, NotFoundError
 from app.schemas.order import OrderLineIn
 
@@ -62,11 +60,11 @@ FROM (SELECT) AS one LEFT JOIN failed ON true
 )
 
 
-async def place(engine: AsyncEngine, lines: list[OrderLineIn]) -> bytes:
+async def place(db: Database, lines: list[OrderLineIn]) -> bytes:
     """The OrderOut document of the placed order; NotFoundError or InsufficientStockError (nothing
     changed) for the first line, in product-id order, that cannot be served."""
     rows = await fetch_rows(
-        engine,
+        db,
         PLACE,
         product_ids=[line.product_id for line in lines],
         quantities=[line.quantity for line in lines],

@@ -19,9 +19,8 @@ from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]
 from sqlalchemy import Select, Text, bindparam, cast, delete, func, insert, literal_column, select, update
-from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app.core.db import DriverStatement, fetch_rows
+from app.core.db import Database, DriverStatement, fetch_rows
 from app.core.errors import ApiError, ConflictError, NotFoundError
 from app.models import Base
 from app.schemas.common import PG_BIGINT
@@ -77,16 +76,19 @@ def _page(rows: list[tuple[int, str]], next_cursor: str | None) -> bytes:
 
 @lru_cache(maxsize=16)
 def _list_statement(after: bool, category: bool, min_price: bool, max_price: bool) -> DriverStatement:
-    query = select(products.c.id).order_by(products.c.id).limit(bindparam("limit"))
+    page = select(products.c.id).order_by(products.c.id).limit(bindparam("limit"))
     if after:
-        query = query.where(products.c.id > bindparam("after_id"))
+        page = page.where(products.c.id > bindparam("after_id"))
     if category:
-        query = query.where(products.c.category == bindparam("category"))
+        page = page.where(products.c.category == bindparam("category"))
     if min_price:
-        query = query.where(products.c.price_cents >= bindparam("min_price"))
+        page = page.where(products.c.price_cents >= bindparam("min_price"))
     if max_price:
-        query = query.where(products.c.price_cents <= bindparam("max_price"))
-    return _as_json(query)
+        page = page.where(products.c.price_cents <= bindparam("max_price"))
+    # The page's ids first, then their documents: a plan that sorts (a category's matches, say)
+    # would otherwise render every match as JSON before keeping `limit` of them.
+    ids = page.subquery("page")
+    return _as_json(select(products.c.id).join(ids, ids.c.id == products.c.id).order_by(products.c.id))
 
 
 # Best trigram match first: `<->` (1 - similarity) walked in order by the GiST trigram index
@@ -101,7 +103,7 @@ SEARCH = _as_json(
 BY_ID = _as_json(select(products.c.id).where(products.c.id == bindparam("product_id")))
 
 
-async def list_page(engine: AsyncEngine, filters: ListFilter, limit: int, cursor: str | None) -> bytes:
+async def list_page(db: Database, filters: ListFilter, limit: int, cursor: str | None) -> bytes:
     after_id = decode_cursor(cursor) if cursor else None
     statement = _list_statement(
         after_id is not None,
@@ -110,7 +112,7 @@ async def list_page(engine: AsyncEngine, filters: ListFilter, limit: int, cursor
         filters.max_price_cents is not None,
     )
     rows = await fetch_rows(
-        engine,
+        db,
         statement,
         limit=limit + 1,
         after_id=after_id,
@@ -122,14 +124,14 @@ async def list_page(engine: AsyncEngine, filters: ListFilter, limit: int, cursor
     return _page(items, encode_cursor(items[-1][0]) if len(rows) > limit else None)
 
 
-async def search(engine: AsyncEngine, text: str, limit: int) -> bytes:
+async def search(db: Database, text: str, limit: int) -> bytes:
     pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    return _page(await fetch_rows(engine, SEARCH, pattern=pattern, text=text, limit=limit), None)
+    return _page(await fetch_rows(db, SEARCH, pattern=pattern, text=text, limit=limit), None)
 
 
-async def get(engine: AsyncEngine, product_id: int) -> bytes:
+async def get(db: Database, product_id: int) -> bytes:
     """The ProductOut document of one product."""
-    rows = await fetch_rows(engine, BY_ID, product_id=product_id)
+    rows = await fetch_rows(db, BY_ID, product_id=product_id)
     if not rows:
         raise NotFoundError(f"product {product_id} does not exist")
     document: str = rows[0][1]
@@ -160,28 +162,28 @@ DELETE = DriverStatement.compile(
 )
 
 
-async def create(engine: AsyncEngine, fields: dict[str, Any]) -> bytes:
+async def create(db: Database, fields: dict[str, Any]) -> bytes:
     """Inserts a product; its ProductOut document, rendered like the reads'."""
     try:
-        rows = await fetch_rows(engine, CREATE, **{f"v_{name}": value for name, value in fields.items()})
+        rows = await fetch_rows(db, CREATE, **{f"v_{name}": value for name, value in fields.items()})
     except asyncpg.UniqueViolationError:
         raise ConflictError(f"a product with sku {fields['sku']!r} already exists") from None
     document: str = rows[0][0]
     return document.encode()
 
 
-async def update_fields(engine: AsyncEngine, product_id: int, changes: dict[str, Any]) -> bytes:
+async def update_fields(db: Database, product_id: int, changes: dict[str, Any]) -> bytes:
     values = {f"v_{name}": changes.get(name) for name in ProductUpdate.model_fields}
-    rows = await fetch_rows(engine, UPDATE, product_id=product_id, **values)
+    rows = await fetch_rows(db, UPDATE, product_id=product_id, **values)
     if not rows:
         raise NotFoundError(f"product {product_id} does not exist")
     document: str = rows[0][0]
     return document.encode()
 
 
-async def remove(engine: AsyncEngine, product_id: int) -> None:
+async def remove(db: Database, product_id: int) -> None:
     try:
-        rows = await fetch_rows(engine, DELETE, product_id=product_id)
+        rows = await fetch_rows(db, DELETE, product_id=product_id)
     except asyncpg.ForeignKeyViolationError:
         raise ConflictError(f"product {product_id} appears in orders and cannot be deleted") from None
     if not rows:

@@ -9,40 +9,39 @@ from collections.abc import AsyncIterator, Callable
 
 import asyncpg  # type: ignore[import-untyped]
 import pytest
-from app.core.db import create_engine, pool_status
+from app.core.db import Database, create_database, create_engine, pool_status
 from app.core.migrations import migrate
 from app.core.settings import Settings
 from app.services import products
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 # Short, so the poisoned state shows up soon; long enough for a loaded machine's plain reads.
 STATEMENT_TIMEOUT_MS = 500
 
 
 @pytest.fixture
-async def one_connection_engine(new_database: Callable[[str], str]) -> AsyncIterator[AsyncEngine]:
+async def one_connection_db(new_database: Callable[[str], str]) -> AsyncIterator[Database]:
     """One pooled connection and no overflow: every read reuses the connection the last one had."""
     settings = Settings(database_url=new_database("pool"), redis_url="redis://127.0.0.1:6379/0")
     setup = create_engine(settings)  # the default statement timeout: migrations take longer
     try:
         await migrate(setup)
-        product = {"sku": "pool-1", "name": "Mug", "description": "", "category": "t"}
-        await products.create(setup, {**product, "price_cents": 1, "stock": 1})
     finally:
         await setup.dispose()
     small = {"db_pool_size": 1, "db_max_overflow": 0, "db_statement_timeout_ms": STATEMENT_TIMEOUT_MS}
-    engine = create_engine(settings.model_copy(update=small))
-    yield engine
-    await engine.dispose()
+    db = create_database(settings.model_copy(update=small))
+    product = {"sku": "pool-1", "name": "Mug", "description": "", "category": "t"}
+    await products.create(db, {**product, "price_cents": 1, "stock": 1})
+    yield db
+    await db.dispose()
 
 
 async def test_a_read_whose_argument_the_driver_cannot_encode_leaves_the_pool_usable(
-    one_connection_engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+    one_connection_db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """asyncpg prepares a statement with Parse/Describe/Flush (no Sync) and only then encodes the
     arguments; one it cannot encode (above bigint) leaves the server's round open, with its
     statement_timeout running, and the next query on that connection is cancelled."""
-    engine = one_connection_engine
+    engine = one_connection_db
     everything = products.ListFilter()
     for _ in range(5):
         await products.list_page(engine, everything, 20, None)

@@ -25,7 +25,7 @@ import asyncpg  # type: ignore[import-untyped]
 import pytest
 from app.api.health import PING
 from app.core import lookup
-from app.core.db import DatabaseUnavailableError, create_engine, fetch_rows
+from app.core.db import DatabaseUnavailableError, create_database, create_engine, fetch_rows
 from app.core.errors import _database_error as database_error_response
 from app.core.lookup import HostLookup, LookupFailedError
 from app.core.redis_client import create_redis
@@ -72,7 +72,7 @@ def _settings(database_url: str, redis_url: str = "redis://127.0.0.1:1/0") -> Se
 
 
 async def test_postgres_shutting_down_is_unavailable_not_an_error(shutting_down_postgres: int) -> None:
-    engine = create_engine(_settings(f"postgresql+asyncpg://app:pw@127.0.0.1:{shutting_down_postgres}/app"))
+    engine = create_database(_settings(f"postgresql+asyncpg://app:pw@127.0.0.1:{shutting_down_postgres}/app"))
     try:
         with pytest.raises(DatabaseUnavailableError):
             await fetch_rows(engine, PING)
@@ -107,7 +107,7 @@ async def test_a_hanging_postgres_lookup_fails_fast_and_leaves_redis_lookups_alo
 ) -> None:
     by_name = redis_server.url(0).replace("127.0.0.1", "localhost")
     settings = _settings(f"postgresql+asyncpg://app:pw@{HANGING}:5432/app", by_name)
-    engine, redis = create_engine(settings), create_redis(settings)
+    engine, redis = create_database(settings), create_redis(settings)
     try:
         first = await _seconds(fetch_rows(engine, PING))
         assert first < lookup.LOOKUP_TIMEOUT_SECONDS + 0.5  # not the lookup's 3 s, nor the 5 s timeout
@@ -157,17 +157,18 @@ async def test_a_lookup_succeeds_again_once_the_name_resolves(monkeypatch: pytes
 async def test_a_connection_postgres_terminated_is_unavailable_for_reads_and_writes(
     new_database: Callable[[str], str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    engine = create_engine(_settings(new_database("terminated")))
+    settings = _settings(new_database("terminated"))
+    db, engine = create_database(settings), create_engine(settings)  # requests' pool; migrations' engine
     broken = asyncpg.InternalClientError("cannot switch to state 12; another operation (2) is in progress")
 
     async def terminated(*_args: Any, **_kwargs: Any) -> Any:
         raise broken
 
     try:
-        await fetch_rows(engine, PING)  # connected: the pool holds a connection
+        await fetch_rows(db, PING)  # connected: the pool holds a connection
         monkeypatch.setattr(asyncpg.Connection, "fetch", terminated)
         with pytest.raises(DatabaseUnavailableError):
-            await fetch_rows(engine, PING)
+            await fetch_rows(db, PING)
         monkeypatch.setattr(asyncpg.Connection, "prepare", terminated)
         with pytest.raises(DBAPIError) as caught:
             async with engine.begin() as conn:
@@ -177,6 +178,7 @@ async def test_a_connection_postgres_terminated_is_unavailable_for_reads_and_wri
         assert response.headers["retry-after"] == "1"
     finally:
         monkeypatch.undo()
+        await db.dispose()
         await engine.dispose()
 
 
