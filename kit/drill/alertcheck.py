@@ -3,7 +3,7 @@
 The bound for the drill's own alert is the rule's `for` plus two scrape intervals (the first
 scrape that sees the fault, the evaluation after it) plus the scrape timeout: a target that hangs
 rather than refuses (a paused replica, an exporter waiting on a stopped Redis) is marked down only
-when its scrape times out.
+when its scrape times out; plus the AlertWatch's polling period, which is when the drill sees it.
 """
 
 from __future__ import annotations
@@ -44,7 +44,8 @@ def figures(
             continue
         bound = None
         if name == expected:
-            bound = rules.for_seconds.get(name, 0) + 2 * rules.scrape_interval + rules.scrape_timeout
+            scraping = 2 * rules.scrape_interval + rules.scrape_timeout
+            bound = rules.for_seconds.get(name, 0) + scraping + watch.every
         delivered, cleared = (
             _first(deliveries, name, "firing", fault),
             _first(deliveries, name, "resolved", restored),

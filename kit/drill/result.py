@@ -9,6 +9,8 @@ from kit.drill.ledger import Reconciliation
 from kit.drill.stats import failures, p99_ms, window
 from kit.drill.traffic import Sample
 
+FAILURES_LISTED = 20
+
 
 @dataclass(frozen=True)
 class Check:
@@ -81,4 +83,9 @@ class DrillResult:
             "alerts": [vars(alert) for alert in self.alerts],
             "notes": self.notes,
             "failedChecks": self.failed_checks(),
+            # The first failures, seconds from the fault: [started, op, outcome, latency s, replica].
+            "firstFailures": [
+                [round(f.started - self.fault_at, 2), f.op, f.outcome, round(f.latency, 2), f.replica]
+                for f in [s for s in self.samples if not s.ok][:FAILURES_LISTED]
+            ],
         }

@@ -89,6 +89,7 @@ def run_drill(
     ledger = reconcile(samples, stack.psql(rows_sql(catalogue)))
     result = DrillResult(drill.name, samples, ctx.fault_at, ctx.restored_at, recovery, drill.recovery, ledger)
     result.notes = ctx.notes
+    ctx.notes["lbErrors"] = stack.lb_errors(traffic.epoch)
     deliveries = receiver.deliveries() if receiver else None
     epoch = traffic.epoch
     result.alerts = alertcheck.figures(

@@ -84,6 +84,17 @@ class DrillStack:
         )
         return ready.returncode == 0
 
+    def lb_errors(self, since: float) -> dict[str, int]:
+        """nginx's error-log messages since `since` (wall clock), counted, without client details."""
+        logs = self.container("lb").logs(stdout=False, stderr=True, since=int(since))
+        lines = logs.decode(errors="replace")
+        found: dict[str, int] = {}
+        for line in lines.splitlines():
+            match = re.search(r"\[(?:error|warn|crit|alert|emerg)\] [0-9#]+: (?:\*\d+ )?([^,]+)", line)
+            if match:
+                found[match[1]] = found.get(match[1], 0) + 1
+        return found
+
     def lb_proxy_timeout(self) -> float:
         """nginx's proxy_read_timeout as the running load balancer has it, in seconds."""
         code, output = self.container("lb").exec_run(["cat", "/etc/nginx/nginx.conf"])
