@@ -19,6 +19,9 @@ API_KEY_HEADER = "X-API-Key"
 
 CATEGORIES = ("books", "garden", "kitchen", "toys", "tools")
 WORDS = ("steel", "oak", "linen", "copper", "glass", "wool", "cedar", "slate")
+# Whole request targets, built once: nothing to encode per request.
+FIRST_PAGE = f"{PRODUCTS}?limit=20"
+SEARCHES = tuple(f"{SEARCH}?q={word}" for word in WORDS)
 
 
 class _Body(BaseModel):
