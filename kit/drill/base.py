@@ -54,6 +54,7 @@ class Drill:
     title: ClassVar[str]
     alert: ClassVar[str | None] = None  # the alert this fault must raise (and resolve)
     recovery: ClassVar[str] = ""  # what its recovery time measures
+    recovery_bound: ClassVar[float | None] = None  # seconds it must take at most (None: Options' limit)
 
     def inject(self, ctx: Context) -> None:
         raise NotImplementedError

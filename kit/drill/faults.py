@@ -36,6 +36,8 @@ class KillReplica(Drill):
 
     name, title = "kill-replica", "kill -9 one API replica"
     recovery = "kill → the replica answers through nginx again (restarted by `unless-stopped`)"
+    # Docker restarts it at once; nginx tries it again after fail_timeout (10 s) and it starts in a few.
+    recovery_bound = 20.0
 
     def inject(self, ctx: Context) -> None:
         victim = ctx.victim()
@@ -105,6 +107,7 @@ class PauseReplica(Drill):
 
     name, title, alert = "pause-replica", "pause one API replica (hung)", "ApiReplicaDown"
     recovery = "unpause → the replica answers through nginx again"
+    recovery_bound = 15.0  # at most nginx's fail_timeout (10 s) after it was last given up on
 
     def inject(self, ctx: Context) -> None:
         victim = ctx.victim()
@@ -152,6 +155,7 @@ class PauseReplica(Drill):
 class StopRedis(Drill):
     name, title, alert = "stop-redis", "Redis stopped", "RedisDown"
     recovery = "Redis started → the API's rate limiter checks requests again"
+    recovery_bound = 5.0  # the limiter tries Redis again a second after a failure
 
     def inject(self, ctx: Context) -> None:
         ctx.stack.container("redis").stop(timeout=5)
@@ -200,6 +204,7 @@ def _readiness(ctx: Context) -> dict[str, object]:
 class RestartPostgres(Drill):
     name, title, alert = "restart-postgres", "PostgreSQL stopped, then started", "PostgresDown"
     recovery = "Postgres accepts connections → the last failure (then ≥ 20 requests, all served)"
+    recovery_bound = 5.0  # "full service within a few seconds": a failed lookup is retried after 1 s
     WRITE_TIMEOUT_S: ClassVar[float] = 6.0  # the API's pool/connect timeout (5 s) and a second
     SETTLED: ClassVar[int] = 20  # requests in a row served, a write and a listing among them
 

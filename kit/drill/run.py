@@ -99,7 +99,7 @@ def run_drill(
         rules.for_seconds.get(drill.alert or ""),
         rules.scrape_interval,
     )
-    result.checks = _common_checks(result, options) + drill.checks(ctx, result)
+    result.checks = _common_checks(result, options, drill) + drill.checks(ctx, result)
     if drill.alert:
         result.checks += alertcheck.checks(result.alerts, deliveries, drill.alert)
     return result
@@ -110,8 +110,9 @@ def _firing(stack: DrillStack, name: str) -> bool:
     return any(a["labels"]["alertname"] == name for a in alerts)
 
 
-def _common_checks(result: DrillResult, options: Options) -> list[Check]:
+def _common_checks(result: DrillResult, options: Options, drill: Drill) -> list[Check]:
     ledger = result.reconciliation
+    bound = drill.recovery_bound if drill.recovery_bound is not None else options.recovery_limit
     errors = [s for s in result.samples if s.outcome == "500"]
     return [
         Check("no acknowledged order lost", not ledger.lost, f"{len(ledger.lost)} of {ledger.acknowledged}"),
@@ -123,8 +124,8 @@ def _common_checks(result: DrillResult, options: Options) -> list[Check]:
         ),
         Check("no 500", not errors, f"{len(errors)}"),
         Check(
-            f"recovered within {options.recovery_limit:.0f} s",
-            result.recovery_s is not None,
-            f"{result.recovery_s}",
+            f"recovered within {bound:.0f} s",
+            result.recovery_s is not None and result.recovery_s <= bound,
+            f"{result.recovery_s} s: {result.recovery}",
         ),
     ]
