@@ -87,3 +87,15 @@ def wait_until(condition: Callable[[], bool], seconds: float, every: float = 0.2
             return False
         time.sleep(every)
     return True
+
+
+def gets_served(samples: list[Sample]) -> Check:
+    failed = [s for s in samples if s.op != "order" and not s.ok]
+    return Check("every GET served", not failed, f"{len(failed)} failed")
+
+
+def ensure_running(ctx: Context, role: str) -> None:
+    container = ctx.stack.container(role)
+    container.reload()
+    if container.status in ("exited", "created"):
+        container.start()

@@ -26,6 +26,8 @@ def table(results: list[DrillResult]) -> Table:
     for result in results:
         figures = result.figures()
         failures = ", ".join(f"{kind}: {count}" for kind, count in figures["failures"].items()) or "none"
+        if figures["getsRetried"]:
+            failures += f" ({figures['getsRetried']} GETs retried: connection closed before an answer)"
         alerts = "\n".join(alert.text() for alert in result.alerts) or "none"
         grid.add_row(
             result.drill,

@@ -72,6 +72,7 @@ class DrillResult:
             "passed": self.passed,
             "requests": len(self.samples),
             "failures": failures(self.samples),
+            "getsRetried": sum(s.retried for s in self.samples),
             "p99BeforeMs": p99_ms(before),
             "p99DuringMs": p99_ms(during),
             "recoveryS": None if self.recovery_s is None else round(self.recovery_s, 2),

@@ -5,8 +5,10 @@ Open loop at a fixed rate: request i starts at i / rate whatever earlier ones do
 as latency and failures, never as a quietly lower rate. The mix of operations is drawn once, up
 front (`Plan`), so a run knows how many order writes it will make before it starts. Every request
 ends as one `Sample`: its times, HTTP status or connection error, the replica that answered and,
-for a write, the order line it sent and the order id acknowledged (201 + id). Bounded in count
-(`Plan.requests`) and time (each request has a client timeout; `stop()` or the plan's end).
+for a write, the order line it sent and the order id acknowledged (201 + id). A GET whose
+connection closed before any answer is sent once more, as a correct client does; POSTs never are.
+Bounded in count (`Plan.ops`) and time (each request has a client timeout; `stop()` or the plan's
+end).
 """
 
 from __future__ import annotations
@@ -24,6 +26,10 @@ import httpx
 Op = Literal["get", "list", "order"]
 Line = tuple[int, int]  # (product_id, quantity): what one order write asks for
 WRITE_PATH = "/api/v1/orders"
+# The connection closed before any answer: nginx closes idle keep-alive connections when a reload
+# retires its old workers, and a request sent on one just then gets no response. A client may send
+# an idempotent request again (RFC 9112 §9.3.1; Go's net/http does): GETs are, once, and counted.
+CLOSED_BEFORE_ANSWER = (httpx.RemoteProtocolError, httpx.ReadError)
 
 
 @dataclass(frozen=True)
@@ -58,6 +64,7 @@ class Sample:
     clean: bool = False  # a JSON body, and Retry-After on a 429 or 503
     line: Line | None = None  # an order write's line
     order_id: int | None = None  # the order the API acknowledged (201 with an id)
+    retried: bool = False  # a GET sent again: the connection closed before any answer
 
     @property
     def latency(self) -> float:
@@ -83,8 +90,9 @@ class Traffic:
         read_ids: tuple[int, ...],
         lines: Callable[[int], Line],
         timeout: float = 15.0,
+        transport: httpx.AsyncBaseTransport | None = None,  # tests: a stand-in for the network
     ) -> None:
-        self._base, self._key, self.plan = base_url, api_key, plan
+        self._base, self._key, self.plan, self._transport = base_url, api_key, plan, transport
         self._read_ids, self._lines, self._timeout = read_ids, lines, timeout
         self._samples: list[Sample] = []
         self._stopping = threading.Event()
@@ -110,7 +118,9 @@ class Traffic:
 
     async def _run(self) -> None:
         limits = httpx.Limits(max_connections=512, max_keepalive_connections=64)
-        async with httpx.AsyncClient(base_url=self._base, timeout=self._timeout, limits=limits) as client:
+        async with httpx.AsyncClient(
+            base_url=self._base, timeout=self._timeout, limits=limits, transport=self._transport
+        ) as client:
             pending: set[asyncio.Task[None]] = set()
             writes = 0
             for index, op in enumerate(self.plan.ops):
@@ -129,22 +139,34 @@ class Traffic:
                 await asyncio.wait(pending, timeout=self._timeout + 5)
 
     async def _one(self, client: httpx.AsyncClient, op: Op, index: int, line: Line | None) -> None:
-        started = self.now()
-        try:
-            if line is not None:
-                body = {"items": [{"product_id": line[0], "quantity": line[1]}]}
-                response = await client.post(WRITE_PATH, json=body, headers={"X-API-Key": self._key})
-            elif op == "get":
-                response = await client.get(f"/api/v1/products/{self._read_ids[index % len(self._read_ids)]}")
-            else:
-                response = await client.get("/api/v1/products", params={"limit": 5})
-        except httpx.HTTPError as error:
-            self._samples.append(Sample(op, started, self.now(), type(error).__name__, line=line))
+        started, retried = self.now(), False
+        while True:
+            try:
+                response = await self._send(client, op, index, line)
+            except CLOSED_BEFORE_ANSWER as error:
+                if line is None and not retried:  # a GET: retried once, as RFC 9112 §9.3.1 allows
+                    retried = True
+                    continue
+                self._samples.append(Sample(op, started, self.now(), type(error).__name__, line=line))
+                return
+            except httpx.HTTPError as error:
+                self._samples.append(Sample(op, started, self.now(), type(error).__name__, line=line))
+                return
+            self._samples.append(_sample(op, started, self.now(), response, line, retried))
             return
-        self._samples.append(_sample(op, started, self.now(), response, line))
+
+    async def _send(self, client: httpx.AsyncClient, op: Op, index: int, line: Line | None) -> httpx.Response:
+        if line is not None:
+            body = {"items": [{"product_id": line[0], "quantity": line[1]}]}
+            return await client.post(WRITE_PATH, json=body, headers={"X-API-Key": self._key})
+        if op == "get":
+            return await client.get(f"/api/v1/products/{self._read_ids[index % len(self._read_ids)]}")
+        return await client.get("/api/v1/products", params={"limit": 5})
 
 
-def _sample(op: Op, started: float, ended: float, response: httpx.Response, line: Line | None) -> Sample:
+def _sample(
+    op: Op, started: float, ended: float, response: httpx.Response, line: Line | None, retried: bool
+) -> Sample:
     headers = response.headers
     json_body = headers.get("content-type", "").startswith("application/json")
     needs_retry_after = response.status_code in (429, 503)
@@ -161,4 +183,5 @@ def _sample(op: Op, started: float, ended: float, response: httpx.Response, line
         clean=json_body and (not needs_retry_after or "retry-after" in headers),
         line=line,
         order_id=order_id if isinstance(order_id, int) else None,
+        retried=retried,
     )

@@ -3,16 +3,18 @@ arguments and its interrupt handling. The drills themselves run in tests/e2e/tes
 
 from __future__ import annotations
 
+import httpx
 import pytest
 
 from kit.drill import alertcheck, run
 from kit.drill.alerts import Delivery, _seconds
+from kit.drill.base import wait_until
 from kit.drill.cli import parse
 from kit.drill.dashboards import panel_queries
 from kit.drill.ledger import STOCK, Catalogue, reconcile
 from kit.drill.result import AlertFigure
 from kit.drill.stats import failures, in_flight, per_second, percentile
-from kit.drill.traffic import Plan, Sample
+from kit.drill.traffic import Plan, Sample, Traffic
 
 
 def test_a_plan_is_fixed_before_it_runs() -> None:
@@ -21,6 +23,29 @@ def test_a_plan_is_fixed_before_it_runs() -> None:
     assert plan.ops == Plan(rate=40, seconds=10).ops
     assert 0.1 < plan.writes / len(plan.ops) < 0.2
     assert set(plan.ops) == {"get", "list", "order"}
+
+
+def test_gets_are_sent_again_once_when_the_connection_closed_unanswered_and_posts_never() -> None:
+    closed: set[str] = set()
+
+    def network(request: httpx.Request) -> httpx.Response:
+        if request.method not in closed:  # the first of each method: reset before any answer
+            closed.add(request.method)
+            raise httpx.RemoteProtocolError("Server disconnected without sending a response.")
+        if request.method == "POST":
+            return httpx.Response(201, json={"id": 7})
+        return httpx.Response(200, json={})
+
+    plan = Plan(rate=50, seconds=0.5)
+    traffic = Traffic(
+        "http://lb", "key", plan, (1,), lambda n: (1, n + 1), transport=httpx.MockTransport(network)
+    )
+    traffic.start()
+    samples = traffic.stop() if wait_until(lambda: len(traffic.samples()) == len(plan.ops), 10) else []
+    assert len(samples) == len(plan.ops)
+    assert [s.outcome for s in samples if s.op == "order" and not s.ok] == ["RemoteProtocolError"]
+    assert sum(s.retried for s in samples) == 1
+    assert all(s.ok for s in samples if s.op != "order")
 
 
 def test_every_write_of_a_run_is_a_distinct_line() -> None:
