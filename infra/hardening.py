@@ -122,6 +122,11 @@ class Exempt(Deviation):
 TMP = "/tmp"  # noqa: S108 - each container's own tmpfs
 
 
+def _scratch(role: str, size: str, reason: str) -> Writable:
+    """The role's /tmp."""
+    return Writable(role=role, path=TMP, size=size, reason=reason)
+
+
 def _config_files(role: str, path: str, size: str, what: str) -> Writable:
     """Where a role's files go: the entry point writes them at start from the environment."""
     return Writable(
@@ -137,12 +142,11 @@ def _config_files(role: str, path: str, size: str, what: str) -> Writable:
 # listens on unprivileged ports, and writes only where a row (or its data volume) says.
 DEVIATIONS: tuple[Deviation, ...] = (
     _config_files("lb", "/etc/nginx", "1m", "nginx.conf and the TLS pair"),
-    Writable(
-        role="lb",
-        path=TMP,
-        size="16m",
-        reason="nginx's pid file and its client-body and proxy temp files (an unprivileged master "
-        "cannot write its compiled-in paths)",
+    _scratch(
+        "lb",
+        "16m",
+        "nginx's pid file and its client-body and proxy temp files (an unprivileged master cannot "
+        "write its compiled-in paths)",
     ),
     Ulimit(
         role="lb",
@@ -151,12 +155,7 @@ DEVIATIONS: tuple[Deviation, ...] = (
         reason=f"= worker_rlimit_nofile, 2 x worker_connections ({WORKER_CONNECTIONS}): a proxied "
         "request holds a client and an upstream socket",
     ),
-    Writable(
-        role="api",
-        path=TMP,
-        size="64m",
-        reason="temp files and prometheus_client's multiprocess directory (WEB_CONCURRENCY > 1)",
-    ),
+    _scratch("api", "64m", "temp files and prometheus_client's multiprocess directory (WEB_CONCURRENCY > 1)"),
     Writable(
         role="postgres",
         path="/run/postgresql",  # /var/run/postgresql, the socket directory (/var/run is /run)
@@ -187,12 +186,11 @@ DEVIATIONS: tuple[Deviation, ...] = (
     ),
     _config_files("grafana", "/etc/grafana/provisioning", "1m", "the datasource and the dashboard provider"),
     _config_files("grafana", "/etc/grafana/dashboards", "4m", "the dashboards"),
-    Writable(
-        role="grafana",
-        path=TMP,
-        size="16m",
-        reason="Grafana's temp files (plugin downloads, exports); kept without a run to prove it "
-        "unneeded: the upstream image cannot be pulled where this was hardened",
+    _scratch(
+        "grafana",
+        "16m",
+        "Grafana's temp files (plugin downloads, exports); kept without a run to prove it unneeded: "
+        "the upstream image cannot be pulled where this was hardened",
     ),
 )
 
