@@ -97,6 +97,7 @@ class Traffic:
         self._samples: list[Sample] = []
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=lambda: asyncio.run(self._run()), daemon=True)
+        self._fresh: httpx.AsyncClient | None = None
         self._t0 = 0.0
         self.epoch = 0.0  # wall-clock time (time.time()) of the start, to place Docker's timestamps
 
@@ -116,11 +117,16 @@ class Traffic:
             self._thread.join(self._timeout + 10)
         return self.samples()
 
-    async def _run(self) -> None:
-        limits = httpx.Limits(max_connections=512, max_keepalive_connections=64)
-        async with httpx.AsyncClient(
+    def _client(self, keepalive: int) -> httpx.AsyncClient:
+        limits = httpx.Limits(max_connections=512, max_keepalive_connections=keepalive)
+        return httpx.AsyncClient(
             base_url=self._base, timeout=self._timeout, limits=limits, transport=self._transport
-        ) as client:
+        )
+
+    async def _run(self) -> None:
+        # A GET sent again goes on a new connection (`fresh` keeps none): another idle one may be
+        # closing just as the first was, and a new one reaches nginx's new workers.
+        async with self._client(64) as client, self._client(0) as self._fresh:
             pending: set[asyncio.Task[None]] = set()
             writes = 0
             for index, op in enumerate(self.plan.ops):
@@ -142,7 +148,7 @@ class Traffic:
         started, retried = self.now(), False
         while True:
             try:
-                response = await self._send(client, op, index, line)
+                response = await self._send((retried and self._fresh) or client, op, index, line)
             except CLOSED_BEFORE_ANSWER as error:
                 if line is None and not retried:  # a GET: retried once, as RFC 9112 §9.3.1 allows
                     retried = True
