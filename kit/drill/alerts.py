@@ -74,6 +74,7 @@ class Receiver:
             labels=labels(self.stack.name, RECEIVER_ROLE),
             detach=True,
             read_only=True,
+            healthcheck={"test": ["NONE"]},  # not the API image's own probe: nothing serves it here
         )
 
     def stop(self) -> None:
