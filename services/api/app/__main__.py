@@ -11,6 +11,7 @@ import uvicorn
 
 from app.core.settings import SettingsError, get_settings
 
+KEEP_ALIVE_SECONDS = 75
 DEFAULT_MULTIPROC_DIR = "/tmp/prometheus-multiproc"  # noqa: S108 - tmpfs in the container, wiped per start
 
 
@@ -45,6 +46,10 @@ def main() -> None:
         access_log=False,  # the app writes its own JSON access line with the request id
         proxy_headers=False,  # X-Forwarded-For is honoured only from TRUSTED_PROXIES, by the app
         server_header=False,
+        # Longer than nginx keeps an idle upstream connection (keepalive_timeout, 60 s by default):
+        # with uvicorn's 5 s, nginx reused connections the API was closing that instant, and a POST
+        # sent on one (never retried: not idempotent) was a 502 after any pause of over 5 s.
+        timeout_keep_alive=KEEP_ALIVE_SECONDS,
         timeout_graceful_shutdown=int(settings.shutdown_grace_seconds),
     )
 
