@@ -19,23 +19,21 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
-def upgrade() -> None:
+def _name_index(method: str) -> None:
+    """ix_products_name_trgm with the trigram operator class of `method` (gist or gin)."""
     op.drop_index("ix_products_name_trgm", table_name="products")
     op.create_index(
         "ix_products_name_trgm",
         "products",
         ["name"],
-        postgresql_using="gist",
-        postgresql_ops={"name": "gist_trgm_ops"},
+        postgresql_using=method,
+        postgresql_ops={"name": f"{method}_trgm_ops"},
     )
+
+
+def upgrade() -> None:
+    _name_index("gist")
 
 
 def downgrade() -> None:
-    op.drop_index("ix_products_name_trgm", table_name="products")
-    op.create_index(
-        "ix_products_name_trgm",
-        "products",
-        ["name"],
-        postgresql_using="gin",
-        postgresql_ops={"name": "gin_trgm_ops"},
-    )
+    _name_index("gin")
