@@ -121,7 +121,7 @@ def test_the_bench_stack_file_is_valid_and_means_what_it_says(declare_stack) -> 
     declared = declare_stack("bench-stack", config_from="bench")
     assert declared.outputs["lbUrl"] == "http://127.0.0.1:28180"
     api = [inputs for name, inputs in declared.containers.items() if declared.role(name) == "api"]
-    assert len(api) == 2
-    assert [float(replica["cpus"]) for replica in api] == [2.0, 2.0]  # every core of this box: no cap
+    assert len(api) == 3
+    assert [float(replica["cpus"]) for replica in api] == [2.0] * 3  # every core of this box: no cap
     settings = parse_settings("bench-stack", stack_config("bench"))
     assert (settings.rate_limit_enabled, settings.lb_rate_limit_rps) == (False, 100_000)
