@@ -19,6 +19,7 @@ import orjson
 from prometheus_client import Counter, Gauge, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+import app
 from app.core import metrics
 from app.core.logs import REQUEST_ID, access, get_logger
 
@@ -28,6 +29,8 @@ SECURITY_HEADERS = [
     (b"x-frame-options", b"DENY"),
     (b"referrer-policy", b"no-referrer"),
 ]
+# Which build answered, next to which replica: a rolling update is done when every replica says the new one.
+API_VERSION = (b"x-api-version", app.__version__.encode())
 API_CSP = (b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'")
 # Swagger UI loads its script and styles from jsDelivr; the policy allows exactly that.
 DOCS_CSP = (
@@ -84,6 +87,7 @@ class RequestContextMiddleware:
         extra = [
             (b"x-request-id", request_id),
             (b"x-replica-id", self.replica),
+            API_VERSION,
             *SECURITY_HEADERS,
             DOCS_CSP if scope["path"] in DOCS_PATHS else API_CSP,
         ]

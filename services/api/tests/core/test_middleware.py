@@ -6,6 +6,7 @@ import asyncio
 
 import httpx
 
+import app
 from kit.local.api import ApiProcess
 
 
@@ -15,6 +16,7 @@ async def test_request_id_is_echoed_and_logged_as_one_json_line(
     response = await client.get("/api/v1/products/123456789", headers={"X-Request-ID": "trace-abc.123"})
     assert response.headers["x-request-id"] == "trace-abc.123"
     assert response.headers["x-replica-id"] == api.env["REPLICA_ID"]
+    assert response.headers["x-api-version"] == app.__version__
     await asyncio.sleep(0.2)
     access = [
         r for r in api.log_records() if r.get("event") == "request" and r.get("request_id") == "trace-abc.123"
