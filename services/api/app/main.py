@@ -18,6 +18,7 @@ from app.core import metrics
 from app.core.bodylimit import BodyLimitMiddleware
 from app.core.cache import ProductCache
 from app.core.db import create_database, create_engine, pool_status
+from app.core.drain import Drain
 from app.core.errors import install_error_handlers
 from app.core.logs import configure_logging, flush_logs, get_logger
 from app.core.middleware import RequestContextMiddleware
@@ -67,6 +68,7 @@ async def lifespan(application: FastAPI) -> AsyncIterator[None]:
         key_hashes=frozenset(settings.api_key_hashes),
     )
     application.state.services = services
+    application.state.drain.install()
     pool_metrics = asyncio.create_task(_refresh_pool_metrics(services))
     # Everything built so far lives as long as the process: keep it out of the cyclic collector,
     # whose full passes otherwise walk every module's objects again (CPU, and latency spikes).
@@ -100,6 +102,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="A small shop catalogue: products (cached reads, search), orders (transactional stock).",
     )
     application.state.settings = settings
+    application.state.drain = Drain(settings.drain_seconds)
     install_error_handlers(application)
     # The routes go straight into the application's router: included routers stay nested, and
     # matching through each level cost ≈ 25 µs of CPU per request (scripts/bench-api). Their paths

@@ -41,6 +41,8 @@ async def ready(request: Request) -> Response:
     services: AppServices | None = getattr(request.app.state, "services", None)
     if services is None:
         return json_response({"status": "starting", "checks": {}}, 503)
+    if request.app.state.drain.draining:  # shutting down: the load balancer must stop sending here
+        return json_response({"status": "draining", "checks": {}}, 503)
 
     async def postgres() -> None:
         await fetch_rows(services.db, PING)

@@ -52,6 +52,8 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, ge=1, le=65535)
     web_concurrency: int = Field(default=1, ge=1, le=64)
     shutdown_grace_seconds: float = Field(default=20.0, gt=0, le=300)
+    # After SIGTERM: not ready, yet serving, this long (app/core/drain.py); 0: shut down at once.
+    drain_seconds: float = Field(default=0.0, ge=0, le=120)
     trusted_proxies: Annotated[list[IPNetwork], NoDecode] = Field(default_factory=list)
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     max_body_bytes: int = Field(default=64 * 1024, ge=1024, le=16 * 1024 * 1024)

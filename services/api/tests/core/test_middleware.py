@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import asyncio
 
+import app
 import httpx
 
-import app
 from kit.local.api import ApiProcess
 
 
