@@ -58,13 +58,13 @@ def declare(settings: Settings, secrets: SecretOverrides) -> Declared:
                         name=postgres.database, password=postgres.password)  # fmt: skip
     api = Api(f"{stack}-api", ApiArgs(
         placement=placement, backend_network=backend, replicas=s.replicas, environment=api_environment(s),
+        drain_seconds=s.api_drain_seconds,
         database=database, redis_host=redis.host, redis_port=redis.port, redis_user=redis.user,
         redis_password=redis.password,
     ), opts=pulumi.ResourceOptions(depends_on=[postgres, redis]))  # fmt: skip
-    upstreams = [f"{host}:{api.port}" for host in api.hosts]
     lb = LoadBalancer(f"{stack}-lb", LoadBalancerArgs(
         placement=placement, frontend_network=frontend, backend_network=backend,
-        nginx=NginxConfig.from_settings(s, upstreams), api_replicas=api.replicas,
+        nginx=NginxConfig.from_settings(s, api.alias, api.port), api_replicas=api.replicas,
         bind_address=s.lb_bind_address, http_port=s.lb_http_port, https_port=s.lb_https_port,
         tls=_tls(s, secrets),
     ))  # fmt: skip

@@ -29,6 +29,10 @@ from infra.topology import Role, container_name, volume_name
 from kit.contract import labels
 
 RESTART_POLICY = "unless-stopped"
+# How long a container may take to stop on SIGTERM (or its image's stop signal) before it is killed,
+# both for `docker stop` and when the engine deletes it (the provider's default there is 0: SIGKILL
+# at once, which would cut a replica's in-flight requests and crash-stop PostgreSQL).
+STOP_SECONDS = 10
 ONE_SHOT = "no"  # a job that runs once and exits: never restarted, never waited for
 FILE_ENV_PREFIX = "STACK_FILE_"  # STACK_FILE_<i>: the content of the i-th file (sorted by path)
 # The kernel's limit on one environment string (MAX_ARG_STRLEN, 32 pages), less room for the name.
@@ -137,8 +141,13 @@ def role_container(
     one_shot: bool = False,
     depends_on: Sequence[pulumi.Resource] = (),
     shm_size: int | None = None,
+    stop_seconds: int = STOP_SECONDS,
 ) -> docker.Container:
     """A container `<stack>-<role>[-<index>]`; the first network is the one ports publish through.
+
+    Its name is fixed, so a change that replaces it deletes the old container first (the engine
+    would otherwise create the new one beside it, under the same name). What keeps traffic flowing
+    meanwhile is the caller's: the API replicas replace one at a time behind the load balancer.
 
     With `files`, `entrypoint` is the image's own entry point (the preamble replaces it and execs
     `entrypoint + command`); `directories` are made beside them. Inputs a role does not use stay
@@ -200,7 +209,11 @@ def role_container(
         ]
         or None,
         shm_size=shm_size,
-        opts=pulumi.ResourceOptions(parent=parent, depends_on=list(depends_on) or None),
+        stop_timeout=stop_seconds,
+        destroy_grace_seconds=stop_seconds,
+        opts=pulumi.ResourceOptions(
+            parent=parent, depends_on=list(depends_on) or None, delete_before_replace=True
+        ),
     )
     placement.roster.append(Member(role, index, container))
     return container

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import quote
@@ -17,6 +18,9 @@ from infra.topology import API, container_name
 
 # The image's own probe (exit 0 on HTTP 200): no curl/wget needed in the API image.
 HEALTHCHECK = ["CMD", "python", "-m", "app.healthcheck", "/health/ready"]
+# In-flight requests get this long once the drain is over (uvicorn's graceful shutdown).
+SHUTDOWN_GRACE_SECONDS = 20
+STOP_MARGIN_SECONDS = 5  # for the process to exit after both
 
 
 def api_environment(settings: Settings) -> dict[str, str]:
@@ -52,6 +56,7 @@ class ApiArgs:
     placement: Placement
     backend_network: pulumi.Input[str]
     replicas: int
+    drain_seconds: float  # out of the load balancer's readiness, still serving, after SIGTERM
     environment: Mapping[str, str]
     database: Database
     redis_host: str
@@ -67,13 +72,14 @@ def _sha256_hex(value: str) -> str:
 class Api(pulumi.ComponentResource):
     replicas: list[docker.Container]
     hosts: list[str]  # the replicas' names on the backend network, in index order
+    alias: str  # the name every replica answers to on the backend network (the load balancer's)
     port: int
     api_key: pulumi.Output[str]
 
     def __init__(self, name: str, args: ApiArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("proving-ground:index:Api", name, None, opts)
         stack, db = args.placement.stack, args.database
-        self.port = API.port
+        self.port, self.alias = API.port, API.name
         self.api_key = password(f"{stack}-api-key", length=40, parent=self)
         image = args.placement.images.image(API, self)
         database_url = db.password.apply(
@@ -96,17 +102,29 @@ class Api(pulumi.ComponentResource):
             *(f"{key}={value}" for key, value in args.environment.items()),
         ]
         self.hosts = [container_name(stack, API, index) for index in range(args.replicas)]
-        self.replicas = [
-            role_container(
-                args.placement,
-                API,
-                self,
-                index=index,
-                image=image.image_id,
-                envs=[*shared_env, f"REPLICA_ID={host}"],
-                networks=[args.backend_network],
-                healthcheck=healthcheck(HEALTHCHECK, start_period="30s"),
-            )
-            for index, host in enumerate(self.hosts)
+        lifecycle = [
+            f"DRAIN_SECONDS={args.drain_seconds:g}",
+            f"SHUTDOWN_GRACE_SECONDS={SHUTDOWN_GRACE_SECONDS}",
         ]
+        stop_seconds = math.ceil(args.drain_seconds + SHUTDOWN_GRACE_SECONDS + STOP_MARGIN_SECONDS)
+        # A rolling update: each replica depends on the one before, so the engine replaces them one at
+        # a time (old one drained and deleted, new one created and healthy, then the next), and the
+        # load balancer's discovery sends nothing to one that is not ready. A first `up` starts them
+        # one after the other too.
+        self.replicas = []
+        for index, host in enumerate(self.hosts):
+            self.replicas.append(
+                role_container(
+                    args.placement,
+                    API,
+                    self,
+                    index=index,
+                    image=image.image_id,
+                    envs=[*shared_env, *lifecycle, f"REPLICA_ID={host}"],
+                    networks=[args.backend_network],
+                    healthcheck=healthcheck(HEALTHCHECK, start_period="30s"),
+                    stop_seconds=stop_seconds,
+                    depends_on=self.replicas[-1:],
+                )
+            )
         self.register_outputs({"replicas": [replica.name for replica in self.replicas]})

@@ -10,12 +10,22 @@ import pulumi_docker as docker
 import pulumi_tls as tls
 
 from infra.components._container import Placement, http_healthcheck, role_container
-from infra.configs.nginx.render import CONFIG_PATH, TLS_DIR, NginxConfig, render_nginx_conf
+from infra.configs.nginx.render import (
+    CONFIG_PATH,
+    TLS_DIR,
+    UPSTREAMS_SCRIPT,
+    UPSTREAMS_SCRIPT_PATH,
+    NginxConfig,
+    discovery_env,
+    render_nginx_conf,
+)
 from infra.topology import LB, LB_HTTPS_PORT, LB_STATUS_PORT, container_name
 
 CERT_VALIDITY_HOURS = 24 * 90
-# The image's own command, exec'd once the entry point has written the config (no /docker-entrypoint.d).
+# The image's own command, exec'd once the entry point has written the config (no /docker-entrypoint.d)
+# and upstreams.sh has written the ready replicas (it keeps them current from then on).
 NGINX = ["nginx", "-g", "daemon off;"]
+COMMAND = ["/bin/sh", UPSTREAMS_SCRIPT_PATH, *NGINX]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -32,8 +42,8 @@ class LoadBalancerArgs:
     placement: Placement
     frontend_network: pulumi.Input[str]
     backend_network: pulumi.Input[str]
-    nginx: NginxConfig  # its upstream servers are the API replicas below
-    api_replicas: Sequence[docker.Container]
+    nginx: NginxConfig  # its upstream servers are the ready API replicas, found by their alias
+    api_replicas: Sequence[docker.Container]  # created first, so the first requests find them ready
     bind_address: str
     http_port: int
     https_port: int
@@ -47,7 +57,10 @@ class LoadBalancer(pulumi.ComponentResource):
     def __init__(self, name: str, args: LoadBalancerArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("proving-ground:index:LoadBalancer", name, None, opts)
         self.host = container_name(args.placement.stack, LB)
-        files: dict[str, pulumi.Input[str]] = {CONFIG_PATH: render_nginx_conf(args.nginx)}
+        files: dict[str, pulumi.Input[str]] = {
+            CONFIG_PATH: render_nginx_conf(args.nginx),
+            UPSTREAMS_SCRIPT_PATH: UPSTREAMS_SCRIPT,
+        }
         ports = [docker.ContainerPortArgs(internal=LB.port, external=args.http_port, ip=args.bind_address)]
         if args.tls is not None:
             certificate, key = self._certificate(args.placement.stack, args.tls)
@@ -63,13 +76,14 @@ class LoadBalancer(pulumi.ComponentResource):
             LB,
             self,
             image=args.placement.images.image(LB, self).image_id,
-            command=NGINX,
+            command=COMMAND,
+            envs=[f"{key}={value}" for key, value in discovery_env(args.nginx).items()],
             files=files,
             ports=ports,
             # frontend first: it is the network the published ports are reached through.
             networks=[args.frontend_network, args.backend_network],
             healthcheck=http_healthcheck(LB_STATUS_PORT, "/healthz"),
-            # nginx resolves upstream names at start: every replica must exist first.
+            # Only for the first `up`: a rollout or scaling replaces replicas, never this container.
             depends_on=list(args.api_replicas),
         )
         self.register_outputs({"container": self.container.name})

@@ -45,6 +45,15 @@ class Declared:
     outputs: dict[str, Any] = field(default_factory=dict)
     secret_outputs: set[str] = field(default_factory=set)
     generated_secrets: list[str] = field(default_factory=list)
+    # Resource options as the program gave them, by resource name (the mock monitor gets none).
+    options: dict[str, pulumi.ResourceOptions] = field(default_factory=dict)
+    names: dict[int, str] = field(default_factory=dict)  # id(resource object) -> its name
+
+    def depends_on(self, name: str) -> list[str]:
+        """The names of the resources `name` was declared to depend on (`depends_on`)."""
+        given = self.options[name].depends_on
+        listed = given if isinstance(given, list) else [given] if given is not None else []
+        return [self.names[id(resource)] for resource in listed if isinstance(resource, pulumi.Resource)]
 
     def of_type(self, typ: str) -> list[Resource]:
         return [resource for resource in self.resources if resource.typ == typ]
@@ -95,7 +104,12 @@ def run_program(stack: str, config: dict[str, str], services: Path) -> Declared:
     set_all_config(config)
     pulumi.runtime.set_mocks(RecordingMocks(declared), project="proving-ground", stack=stack, preview=False)
 
+    def record_options(args: pulumi.ResourceTransformationArgs) -> None:
+        declared.options[args.name] = args.opts
+        declared.names[id(args.resource)] = args.name
+
     def body() -> None:
+        pulumi.runtime.register_stack_transformation(record_options)
         runpy.run_path(str(ROOT / "infra" / "__main__.py"), run_name="__main__")  # as Pulumi runs it
         for key, value in get_root_resource().outputs.items():  # type: ignore[union-attr]
             output = pulumi.Output.from_input(value)

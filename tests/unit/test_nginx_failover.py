@@ -25,7 +25,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from infra.configs.nginx.render import NginxConfig, render_nginx_conf
+from infra.configs.nginx.render import NginxConfig, render_nginx_conf, upstream_servers
 from infra.settings import Settings
 
 STACKS = ("dev", "ci", "production")
@@ -105,13 +105,20 @@ def runnable_on_loopback(rendered: str, config: NginxConfig, port: int, status_p
 
 
 @contextmanager
-def load_balancer(config: NginxConfig, work: Path) -> Iterator[str]:
-    """nginx on loopback with this config; yields its base URL."""
+def load_balancer(given: Rendered, work: Path) -> Iterator[str]:
+    """nginx on loopback with this config, its upstream servers the stand-in replicas on their own
+    ports (in a stack, upstreams.sh lists the ready replicas, all on the API's port); yields its base
+    URL."""
     if not Path(NGINX).exists() and shutil.which("nginx") is None:
         pytest.fail("nginx is not installed (./scripts/test installs it with apt)")
     port, status_port = closed_port(), closed_port()
     conf = work / "nginx.conf"
-    config = dataclasses.replace(config, run_dir=str(work))
+    config = dataclasses.replace(given.config, run_dir=str(work), upstream_file=str(work / "upstreams.conf"))
+    servers = "".join(
+        upstream_servers(dataclasses.replace(config, upstream_port=upstream), ["127.0.0.1"])
+        for upstream in given.upstream_ports
+    )
+    (work / "upstreams.conf").write_text(servers)
     conf.write_text(runnable_on_loopback(render_nginx_conf(config), config, port, status_port))
     binary = NGINX if Path(NGINX).exists() else str(shutil.which("nginx"))
     options = ["-p", str(work), "-e", str(work / "error.log"), "-c", str(conf)]
@@ -145,10 +152,17 @@ def load_balancer(config: NginxConfig, work: Path) -> Iterator[str]:
             process.wait(timeout=10)
 
 
-def rendered(settings: Settings, upstream_ports: list[int]) -> NginxConfig:
-    servers = [f"127.0.0.1:{port}" for port in upstream_ports]
+@dataclasses.dataclass(frozen=True)
+class Rendered:
+    config: NginxConfig
+    upstream_ports: list[int]
+
+
+def rendered(settings: Settings, upstream_ports: list[int]) -> Rendered:
     # Without TLS: certificates change the listener, not the upstream and proxy directives.
-    return dataclasses.replace(NginxConfig.from_settings(settings, servers), tls=False)
+    return Rendered(
+        dataclasses.replace(NginxConfig.from_settings(settings, "api", 0), tls=False), upstream_ports
+    )
 
 
 @pytest.mark.parametrize("stack", STACKS)
@@ -157,7 +171,7 @@ def test_readiness_503s_through_the_load_balancer_do_not_take_replicas_out(
 ) -> None:
     with replica() as first, replica() as second:
         config = rendered(stack_settings(stack), [first, second])
-        assert config.max_fails > 0  # failure accounting is on in every stack
+        assert config.config.max_fails > 0  # failure accounting is on in every stack
         with load_balancer(config, tmp_path) as url, httpx.Client(base_url=url, timeout=10) as http:
             readiness = [http.get("/health/ready") for _ in range(20)]
             served = [http.get("/api/v1/products") for _ in range(10)]
@@ -201,14 +215,14 @@ def test_a_hung_replica_times_out_to_another_and_is_then_skipped(
     with hung_replica() as hung, replica() as alive:
         config = rendered(stack_settings(stack), [hung, alive])
         # The stack's read timeout (tens of seconds) shortened, so the test does not wait for it.
-        short = dataclasses.replace(config, proxy_timeout="1s")
+        short = dataclasses.replace(config, config=dataclasses.replace(config.config, proxy_timeout="1s"))
         with load_balancer(short, tmp_path) as url, httpx.Client(base_url=url, timeout=10) as http:
             timings = []
-            for _ in range(4 * config.max_fails):
+            for _ in range(4 * config.config.max_fails):
                 started = time.monotonic()
                 read = http.get("/api/v1/products")
                 timings.append(time.monotonic() - started)
                 assert read.status_code == 200, read.text
                 assert read.json()["replica"] == alive
     # Once max_fails timeouts marked it down, requests no longer wait for the hung replica.
-    assert max(timings[-config.max_fails :]) < 0.9, timings
+    assert max(timings[-config.config.max_fails :]) < 0.9, timings

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from typing import Any
 
@@ -50,12 +51,31 @@ def test_replica_count_follows_config(declare_stack, stack):
 
 
 @pytest.mark.parametrize("replicas", ["1", "5"])
-def test_replica_override_changes_replicas_and_upstreams(declare_stack, replicas):
+def test_replica_override_changes_replicas_and_never_the_load_balancer(declare_stack, replicas):
+    """Scaling must not replace the load balancer (its published port would go away): its inputs
+    do not name the replicas; it finds them by their shared alias (infra/configs/nginx)."""
     declared = declare_stack("e2e-replicas", config_from="ci", replicas=replicas)
     api = [name for name in declared.containers if declared.role(name) == "api"]
     assert len(api) == int(replicas)
-    nginx_conf = uploads(declared.containers["e2e-replicas-lb"])["/etc/nginx/nginx.conf"]
-    assert all(f"server {name}:8000 " in nginx_conf for name in api)
+    two = declare_stack("e2e-replicas", config_from="ci", replicas="2")
+    assert declared.containers["e2e-replicas-lb"] == two.containers["e2e-replicas-lb"]
+    assert all(
+        net["aliases"] == ["api"] for name in api for net in declared.containers[name]["networksAdvanced"]
+    )
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_api_replicas_roll_one_at_a_time_and_every_container_is_replaced_delete_first(declare_stack, stack):
+    """Fixed names: the engine must delete the old container before creating its replacement; each
+    replica waits for the one before it; deleting one stops it gracefully (drain, then grace)."""
+    declared = declare_stack(stack)
+    for name, inputs in declared.containers.items():
+        assert declared.options[name].delete_before_replace, name
+        assert inputs["destroyGraceSeconds"] == inputs["stopTimeout"] >= 10, name
+    api = [f"{stack}-api-{index}" for index in range(int(declared.outputs["replicas"]))]
+    assert declared.depends_on(api[0]) == []
+    for before, after in itertools.pairwise(api):
+        assert declared.depends_on(after) == [before]
 
 
 @pytest.mark.parametrize("stack", STACKS)

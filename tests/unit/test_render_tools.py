@@ -16,7 +16,7 @@ import yaml
 
 from infra.configs.alertmanager.render import render_alertmanager_yml
 from infra.configs.grafana.dashboards import all_dashboards, expressions
-from infra.configs.nginx.render import NginxConfig, render_nginx_conf
+from infra.configs.nginx.render import NginxConfig, render_nginx_conf, upstream_servers
 from infra.configs.prometheus.render import CONFIG_DIR, RULES_SUBDIR, rule_files
 from tests.unit.test_components import uploads
 
@@ -45,10 +45,13 @@ def tls_pair(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.mark.parametrize("stack", STACKS)
 def test_nginx_conf_passes_nginx_t(stack_settings, tls_pair, tmp_path, stack):
     settings = stack_settings(stack)
-    # Upstream names resolve only on the stack's Docker network; nginx -t needs resolvable hosts.
-    servers = [f"127.0.0.1:{18000 + index}" for index in range(settings.replicas)]
-    # Its pid and temp directory in the test's own folder, not the host's /tmp.
-    config = dataclasses.replace(NginxConfig.from_settings(settings, servers), run_dir=str(tmp_path))
+    # Its pid, temp directory and upstream servers (upstreams.sh writes them) in the test's folder.
+    config = dataclasses.replace(
+        NginxConfig.from_settings(settings, "api", 8000),
+        run_dir=str(tmp_path),
+        upstream_file=str(tmp_path / "upstream-api.conf"),
+    )
+    (tmp_path / "upstream-api.conf").write_text(upstream_servers(config, ["127.0.0.1"]))
     conf = tmp_path / "nginx.conf"
     conf.write_text(render_nginx_conf(config).replace(config.tls_dir, str(tls_pair)))
     output = run_tool("nginx", "-t", "-q", "-c", str(conf))
