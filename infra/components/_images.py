@@ -76,6 +76,7 @@ class ImageChoice:
     source: Literal["registry", "build"]
     base_image: str
     api_base_image: str | None = None
+    api_build_context: str | None = None  # relative to the repository root; None: the role's own
     overrides: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -85,6 +86,7 @@ class ImageChoice:
             source=settings.image_source,
             base_image=settings.base_image,
             api_base_image=settings.api_base_image,
+            api_build_context=settings.api_build_context,
             overrides=dict(settings.images),
         )
 
@@ -115,7 +117,7 @@ class ImageChoice:
                 keep_locally=True,
                 opts=pulumi.ResourceOptions(parent=parent),
             )
-        context = build_context(role)
+        context = build_context(role, self.api_build_context if role is API else None)
         args = self.build_args(role)
         tag = context_hash(context, args)
         return docker.RemoteImage(
@@ -133,7 +135,8 @@ class ImageChoice:
         )
 
 
-def build_context(role: Role) -> Path:
-    if role.build_dir is None:
+def build_context(role: Role, given: str | None = None) -> Path:
+    """`given` (relative to the repository root, or absolute), else the role's own build folder."""
+    if given is None and role.build_dir is None:
         raise ValueError(f"role {role.name} has no build folder: give images.{role.name} instead")
-    return REPO_ROOT / role.build_dir
+    return REPO_ROOT / (given or role.build_dir or "")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator, model_validator
@@ -27,6 +28,7 @@ from infra.settings.values import (
 # PostgreSQL roles the stack creates besides the API's (`postgresUser`): the superuser the image
 # initialises and the exporter's monitoring role (components/postgres.py).
 RESERVED_POSTGRES_USERS = ("postgres", "exporter")
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,9 @@ class Settings(BaseModel):
     image_source: Literal["registry", "build"] = "registry"
     base_image: ImageRef = "debian:bookworm-slim"
     api_base_image: ImageRef | None = None
+    # Where the API image is built from: the reference API, or a copy / your own service with the
+    # same interface (docs/design.md). Relative paths are from the repository root.
+    api_build_context: str = Field("services/api", min_length=1)
     images: dict[ToolRole, PinnedImageRef] = Field(default_factory=dict)
     public_host: str = Field("127.0.0.1", pattern=r"^[A-Za-z0-9.-]{1,253}$")
     lb_bind_address: IPv4Address = "127.0.0.1"
@@ -125,6 +130,13 @@ class Settings(BaseModel):
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         return None if value == "" else value  # Pulumi.yaml's documented default for "not set"
+
+    @field_validator("api_build_context")
+    @classmethod
+    def _a_build_context(cls, value: str) -> str:
+        if not (REPO_ROOT / value / "Dockerfile").is_file():
+            raise ValueError(f"'{value}' holds no Dockerfile (give a folder with one, e.g. services/api)")
+        return value
 
     @model_validator(mode="after")
     def _consistent(self) -> Settings:
