@@ -56,7 +56,7 @@ class ApiArgs:
     placement: Placement
     backend_network: pulumi.Input[str]
     replicas: int
-    drain_seconds: float  # out of the load balancer's readiness, still serving, after SIGTERM
+    drain_seconds: int  # out of the load balancer's readiness, still serving, after SIGTERM
     environment: Mapping[str, str]
     database: Database
     redis_host: str
@@ -103,7 +103,7 @@ class Api(pulumi.ComponentResource):
         ]
         self.hosts = [container_name(stack, API, index) for index in range(args.replicas)]
         lifecycle = [
-            f"DRAIN_SECONDS={args.drain_seconds:g}",
+            f"DRAIN_SECONDS={args.drain_seconds}",
             f"SHUTDOWN_GRACE_SECONDS={SHUTDOWN_GRACE_SECONDS}",
         ]
         stop_seconds = math.ceil(args.drain_seconds + SHUTDOWN_GRACE_SECONDS + STOP_MARGIN_SECONDS)

@@ -76,7 +76,7 @@ class Settings(BaseModel):
     api_cpus: float = _cpus(1.0)
     api_memory: SizeMiB = size_default("512m")
     # At least 3x the load balancer's discovery interval (1 s, infra/configs/nginx/render.py) to be safe.
-    api_drain_seconds: float = Field(5.0, ge=0, le=60)
+    api_drain_seconds: int = Field(5, ge=0, le=60)
     api_trusted_proxies: CidrList = "10.0.0.0/8,172.16.0.0/12,192.168.0.0/16"
     db_pool_size: int = Field(10, ge=1, le=200)
     rate_limit_enabled: bool = True

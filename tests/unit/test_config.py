@@ -134,6 +134,13 @@ def test_pulumi_yaml_documents_every_key_with_the_model_default():
     defaults = parse_settings("t", {key: str(spec["default"]) for key, spec in documented.items()})
     assert defaults == parse_settings("t", {})
     assert all(spec["description"] for spec in documented.values())
+    # The types the Pulumi CLI accepts in a project file (it refuses the file otherwise).
+    assert {spec["type"] for spec in documented.values()} <= {"string", "integer", "boolean", "array", "object"}
+
+
+def test_api_build_context_must_hold_a_dockerfile():
+    with pytest.raises(ValueError, match="'no/such/folder' holds no Dockerfile"):
+        parse_settings("t", {"proving-ground:apiBuildContext": "no/such/folder"})
 
 
 def test_configuration_doc_lists_every_key():
