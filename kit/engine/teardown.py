@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 
 import docker
 from docker.errors import NotFound
@@ -77,3 +78,20 @@ def remove_images(client: docker.DockerClient, stack: str) -> list[str]:
             client.images.remove(image.id, force=True, noprune=True)
             removed.extend(image.tags)
     return removed
+
+
+def remove_untracked_containers(client: docker.DockerClient, stack: str, state: dict[str, Any]) -> list[str]:
+    """Removes the stack's containers that its Pulumi state (`pulumi stack export`) does not hold.
+
+    Why: when a new container never becomes healthy, the Docker provider reports the failure but
+    the engine records no container, so the next `up` would collide with it on its fixed name.
+    Only containers labelled with this stack are looked at.
+    """
+    tracked = {str(r.get("id")) for r in state.get("deployment", {}).get("resources", []) if r.get("id")}
+    removed = []
+    for container in client.containers.list(all=True, filters=stack_selector(stack)):
+        if container.id not in tracked:
+            with contextlib.suppress(NotFound):
+                container.remove(force=True)
+                removed.append(str(container.name))
+    return sorted(removed)
