@@ -11,6 +11,7 @@ from redis.exceptions import RedisError
 
 from app.core.logs import get_logger
 from app.core.metrics import CACHE_REQUESTS
+from app.core.redis_client import commands_for
 
 log = get_logger(__name__)
 # Bound once: labels() costs a lock and a dict lookup on every request otherwise.
@@ -24,7 +25,7 @@ def product_key(product_id: int) -> str:
 
 class ProductCache:
     def __init__(self, redis: Redis, ttl_seconds: int) -> None:
-        self._redis = redis
+        self._redis = commands_for(redis)  # the request path's lean client (app/core/resp.py)
         self._ttl = ttl_seconds
 
     @staticmethod
@@ -33,7 +34,7 @@ class ProductCache:
 
     async def fill(self, product_id: int, document: bytes) -> None:
         try:
-            await self._redis.set(product_key(product_id), document, ex=self._ttl)
+            await self._redis.execute("SET", product_key(product_id), document, "EX", self._ttl)
         except (RedisError, OSError) as error:
             log.warning("cache fill failed", product_id=product_id, error=type(error).__name__)
 
@@ -41,7 +42,7 @@ class ProductCache:
         if not product_ids:
             return
         try:
-            await self._redis.delete(*(product_key(pid) for pid in product_ids))
+            await self._redis.execute("DEL", *(product_key(pid) for pid in product_ids))
         except (RedisError, OSError) as error:
             # The TTL bounds how long a stale document can be served after this.
             log.warning(

@@ -23,6 +23,8 @@ from redis.exceptions import RedisError
 
 from app.core.logs import get_logger
 from app.core.metrics import RATE_LIMIT_FAIL_OPEN, RATE_LIMITED
+from app.core.redis_client import commands_for
+from app.core.resp import Script
 from app.core.settings import Settings
 
 Kind = Literal["read", "write"]
@@ -94,8 +96,9 @@ def retry_after_seconds(limit: int, window: int, current: int, previous: int, of
 
 class RateLimiter:
     def __init__(self, redis: Redis, settings: Settings) -> None:
-        self._redis = redis
-        self._script = redis.register_script(SLIDING_WINDOW_LUA)
+        # The request path's lean client (app/core/resp.py), when create_redis made `redis`.
+        self._redis = commands_for(redis)
+        self._script = Script(SLIDING_WINDOW_LUA)
         self._enabled = settings.rate_limit_enabled
         self._window = settings.rate_limit_window_seconds
         self._limits: dict[Kind, int] = {
@@ -126,8 +129,8 @@ class RateLimiter:
             keys.append(cache_key)
         weight = 1.0 - offset / self._window
         try:
-            allowed, current, previous, cached = await self._script(
-                keys=keys, args=[limit, self._window * 1000, f"{weight:.6f}"]
+            allowed, current, previous, cached = await self._redis.evalsha(
+                self._script, keys, [limit, self._window * 1000, f"{weight:.6f}"]
             )
         except (RedisError, OSError) as error:
             self._fail_open(kind, error)
@@ -145,7 +148,7 @@ class RateLimiter:
         if self._redis_down and time.monotonic() < self._skip_redis_until:
             return None
         try:
-            value = await self._redis.get(key)
+            value = await self._redis.execute("GET", key)
         except (RedisError, OSError) as error:
             self._fail_open("read", error)
             return None

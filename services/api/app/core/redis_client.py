@@ -19,8 +19,10 @@ from typing import Any
 
 from redis.asyncio import Redis
 from redis.asyncio.connection import Connection, SSLConnection
+from redis.exceptions import NoScriptError
 
 from app.core.lookup import LOOKUP_TIMEOUT_SECONDS, HostLookup
+from app.core.resp import LeanRedis, Script
 from app.core.settings import Settings
 
 
@@ -79,8 +81,44 @@ _RESOLVING: dict[type[Any], type[Any]] = {
 }
 
 
+class Commands:
+    """The request path's Redis commands (`execute`, `evalsha`) through redis-py: for rediss://
+    URLs, and for a client not made by create_redis. Replies and errors are LeanRedis'."""
+
+    def __init__(self, redis: Redis) -> None:
+        self._redis = redis
+
+    async def execute(self, *args: Any) -> Any:
+        return await self._redis.execute_command(*args)  # type: ignore[no-untyped-call]
+
+    async def evalsha(self, script: Script, keys: list[str], args: list[Any]) -> Any:
+        try:
+            return await self.execute("EVALSHA", script.sha, len(keys), *keys, *args)
+        except NoScriptError:
+            return await self.execute("EVAL", script.source, len(keys), *keys, *args)
+
+
+class AppRedis(Redis):
+    """redis-py's client (the readiness probe's PING, and everything off the request path), carrying
+    the request path's lean client (`commands`), which it closes with itself."""
+
+    commands: LeanRedis | Commands
+
+    async def aclose(self, close_connection_pool: bool | None = None) -> None:
+        if isinstance(self.commands, LeanRedis):
+            await self.commands.aclose()
+        await super().aclose(close_connection_pool)
+
+
+def commands_for(redis: Redis) -> LeanRedis | Commands:
+    """The request path's commands for `redis`: the lean client create_redis gave it, if any."""
+    if isinstance(redis, AppRedis):
+        return redis.commands
+    return Commands(redis)
+
+
 def create_redis(settings: Settings) -> Redis:
-    client = Redis.from_url(
+    client: AppRedis = AppRedis.from_url(  # type: ignore[assignment]  # from_url builds cls
         settings.redis_url,
         max_connections=settings.redis_max_connections,
         socket_timeout=settings.redis_timeout_seconds,
@@ -95,4 +133,11 @@ def create_redis(settings: Settings) -> Redis:
     if pool.connection_class in _RESOLVING:
         pool.connection_class = _RESOLVING[pool.connection_class]
         pool.connection_kwargs["lookup"] = HostLookup("redis")
+    client.commands = Commands(client)
+    if settings.redis_url.startswith("redis://"):
+        client.commands = LeanRedis(
+            settings.redis_url,
+            timeout=settings.redis_timeout_seconds,
+            connect_timeout=settings.redis_timeout_seconds,
+        )
     return client
