@@ -130,7 +130,11 @@ class ImageChoice:
                 labels=labels(self.stack, role.name),
             ),
             triggers={"contextHash": tag},
-            keep_locally=False,
+            # Kept: a rollback builds the previous tree again under its old tag, which the engine
+            # would otherwise untag when it deletes the replaced image resource, while replicas
+            # run it (the daemon refuses; every later `up` would fail). scripts/down
+            # --remove-images untags a stack's images.
+            keep_locally=True,
             opts=pulumi.ResourceOptions(parent=parent),
         )
 
