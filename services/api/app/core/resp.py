@@ -26,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 from collections import deque
+from functools import partial
 from typing import Any, cast
 from urllib.parse import unquote, urlsplit
 
@@ -38,23 +39,54 @@ from app.core.lookup import LOOKUP_TIMEOUT_SECONDS, HostLookup
 
 
 class _Protocol(asyncio.Protocol):
-    """One connection: commands written in order, replies matched to waiters in the same order."""
+    """One connection: commands written in order, replies matched to waiters in the same order.
 
-    def __init__(self) -> None:
+    Commands are written together once per turn of the event loop (every request that reached
+    Redis in that turn: one system call, not one each), and each batch has one timer: if its last
+    reply has not come within the timeout, the connection goes, failing every command on it."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, timeout: float) -> None:
+        self.loop = loop
+        self.timeout = timeout
         self.transport: asyncio.Transport | None = None
         self.reader = hiredis.Reader()
         self.waiters: deque[asyncio.Future[Any]] = deque()
+        self.pending: list[bytes] = []
+        self.written = 0  # commands written so far
+        self.answered = 0  # replies read so far
         self.closed = False
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = cast(asyncio.Transport, transport)  # uvloop's is not a subclass
 
+    def send(self, command: bytes) -> asyncio.Future[Any]:
+        waiter: asyncio.Future[Any] = self.loop.create_future()
+        self.waiters.append(waiter)
+        if not self.pending:
+            self.loop.call_soon(self.flush)
+        self.pending.append(command)
+        return waiter
+
+    def flush(self) -> None:
+        pending, self.pending = self.pending, []
+        if self.closed or self.transport is None or not pending:
+            return  # their waiters failed with the connection
+        self.transport.write(pending[0] if len(pending) == 1 else b"".join(pending))
+        self.written += len(pending)
+        self.loop.call_later(self.timeout, self.check, self.written)
+
+    def check(self, written: int) -> None:
+        if not self.closed and self.answered < written:
+            # The server did not answer in time: whatever it sends later is not waited for.
+            self.abort(RedisTimeoutError(f"no reply from Redis within {self.timeout:g} s"))
+
     def data_received(self, data: bytes) -> None:
         self.reader.feed(data)
         try:
             while (reply := self.reader.gets()) is not False:
+                self.answered += 1
                 waiter = self.waiters.popleft()
-                if waiter.done():  # its caller timed out or was cancelled: the reply is dropped
+                if waiter.done():  # its caller was cancelled: the reply is dropped
                     continue
                 if isinstance(reply, hiredis.ReplyError):
                     waiter.set_exception(_response_error(str(reply)))
@@ -68,6 +100,7 @@ class _Protocol(asyncio.Protocol):
 
     def fail(self, error: Exception) -> None:
         self.closed = True
+        self.pending = []
         while self.waiters:
             waiter = self.waiters.popleft()
             if not waiter.done():
@@ -83,13 +116,6 @@ def _response_error(message: str) -> ResponseError:
     if message.startswith("NOSCRIPT"):
         return NoScriptError(message)
     return ResponseError(message)
-
-
-def _expire(waiter: asyncio.Future[Any], protocol: _Protocol, seconds: float) -> None:
-    if not waiter.done():
-        # The server did not answer in time: whatever it sends later is not waited for. The
-        # connection goes, and with it every command still waiting on it.
-        protocol.abort(RedisTimeoutError(f"no reply from Redis within {seconds:g} s"))
 
 
 def _retrieve(future: asyncio.Future[Any]) -> None:
@@ -136,15 +162,7 @@ class LeanRedis:
     async def _send(self, protocol: _Protocol, args: tuple[Any, ...]) -> Any:
         if protocol.closed or protocol.transport is None:
             raise RedisConnectionError("connection to Redis lost")
-        loop = asyncio.get_running_loop()
-        waiter: asyncio.Future[Any] = loop.create_future()
-        protocol.waiters.append(waiter)
-        protocol.transport.write(hiredis.pack_command(args))
-        timer = loop.call_later(self._timeout, _expire, waiter, protocol, self._timeout)
-        try:
-            return await waiter
-        finally:
-            timer.cancel()
+        return await protocol.send(hiredis.pack_command(args))
 
     async def _connection(self) -> _Protocol:
         """The shared connection, made by the first caller that needs it; concurrent callers wait
@@ -181,7 +199,9 @@ class LeanRedis:
     async def _open(self, loop: asyncio.AbstractEventLoop, addresses: list[str]) -> _Protocol:
         for attempt, address in enumerate(addresses, 1):
             try:
-                _, protocol = await loop.create_connection(_Protocol, address, self._port)
+                _, protocol = await loop.create_connection(
+                    partial(_Protocol, loop, self._timeout), address, self._port
+                )
             except OSError:
                 if attempt == len(addresses):
                     raise
