@@ -18,7 +18,20 @@ from itertools import chain
 from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]
-from sqlalchemy import Select, Text, bindparam, cast, delete, func, insert, literal_column, select, update
+from sqlalchemy import (
+    Integer,
+    Select,
+    Text,
+    bindparam,
+    cast,
+    delete,
+    func,
+    insert,
+    literal_column,
+    select,
+    true,
+    update,
+)
 
 from app.core.db import Database, DriverStatement, fetch_rows
 from app.core.errors import ApiError, ConflictError, NotFoundError
@@ -76,19 +89,29 @@ def _page(rows: list[tuple[int, str]], next_cursor: str | None) -> bytes:
 
 @lru_cache(maxsize=16)
 def _list_statement(after: bool, category: bool, min_price: bool, max_price: bool) -> DriverStatement:
-    page = select(products.c.id).order_by(products.c.id).limit(bindparam("limit"))
+    listed = products.alias("listed")
+    page = select(listed.c.id).order_by(listed.c.id).limit(bindparam("limit"))
     if after:
-        page = page.where(products.c.id > bindparam("after_id"))
+        page = page.where(listed.c.id > bindparam("after_id"))
     if category:
-        page = page.where(products.c.category == bindparam("category"))
+        page = page.where(listed.c.category == bindparam("category"))
     if min_price:
-        page = page.where(products.c.price_cents >= bindparam("min_price"))
+        page = page.where(listed.c.price_cents >= bindparam("min_price"))
     if max_price:
-        page = page.where(products.c.price_cents <= bindparam("max_price"))
-    # The page's ids first, then their documents: a plan that sorts (a category's matches, say)
-    # would otherwise render every match as JSON before keeping `limit` of them.
+        page = page.where(listed.c.price_cents <= bindparam("max_price"))
+    # The page's ids first, then each one's document by its id: a plan that sorts (a category's
+    # matches, say) would otherwise render every match as JSON before keeping `limit` of them.
+    # The documents are a LATERAL subquery, so a nested loop over the page's ids: joined instead,
+    # the generic plan (which cannot see the limit) took the page for a tenth of the table and
+    # hashed all of it (6 ms a page at 31,000 products, against 0.1).
     ids = page.subquery("page")
-    return _as_json(select(products.c.id).join(ids, ids.c.id == products.c.id).order_by(products.c.id))
+    # (LIMIT 1, of a unique id, keeps the planner from flattening it back into a join.)
+    one = literal_column("1", Integer)
+    document = (
+        select(ROW_JSON.label("document")).where(products.c.id == ids.c.id).limit(one).lateral("document")
+    )
+    statement = select(ids.c.id, document.c.document).select_from(ids.join(document, true()))
+    return DriverStatement.compile(statement.order_by(ids.c.id))
 
 
 # Best trigram match first: `<->` (1 - similarity) walked in order by the GiST trigram index
