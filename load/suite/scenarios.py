@@ -13,10 +13,10 @@ from typing import TypeVar
 from urllib.parse import urlencode
 
 from locust import FastHttpUser, constant_throughput
-from locust.contrib.fasthttp import ResponseContextManager
 from pydantic import BaseModel, ValidationError
 
 from load.suite import api
+from load.suite.client import ApiClient, Exchange
 from load.suite.mix import MIX
 from load.suite.profiles import get_profile
 
@@ -36,11 +36,11 @@ def remember(product_ids: list[int]) -> None:
         del KNOWN_PRODUCTS[: len(KNOWN_PRODUCTS) - _MAX_KNOWN]
 
 
-def fail(response: ResponseContextManager, reason: str) -> None:
-    response.failure(reason)  # type: ignore[no-untyped-call]  # locust leaves this one unannotated
+def fail(response: Exchange, reason: str) -> None:
+    response.failure(reason)
 
 
-def validated(response: ResponseContextManager, status: int, shape: type[Body]) -> Body | None:
+def validated(response: Exchange, status: int, shape: type[Body]) -> Body | None:
     """The parsed body, or None after marking the request failed (wrong status or body)."""
     if response.status_code != status:
         fail(
@@ -65,6 +65,8 @@ class ApiActions(FastHttpUser):
         self.own_products: list[int] = []  # created by this user, never ordered: safe to update and delete
         # The API sets no cookies: without a jar, no request pays for looking one up or storing one.
         self.client.client.cookiejar = None
+        # Requests go through this user's HTTP client without FastHttpSession's layers (client.py).
+        self.api = ApiClient(self)
 
     def _known_product(self) -> int | None:
         if not KNOWN_PRODUCTS:
@@ -72,28 +74,26 @@ class ApiActions(FastHttpUser):
         return random.choice(KNOWN_PRODUCTS) if KNOWN_PRODUCTS else None
 
     def list_products(self) -> None:
-        with self.client.get(api.FIRST_PAGE, name=api.PRODUCTS, catch_response=True) as response:
+        with self.api.get(api.FIRST_PAGE, name=api.PRODUCTS) as response:
             if page := validated(response, 200, api.ProductPage):
                 remember([item.id for item in page.items])
 
     def get_product(self) -> None:
         if (product_id := self._known_product()) is None:
             return
-        with self.client.get(
-            f"{api.PRODUCTS}/{product_id}", name=api.PRODUCT, catch_response=True
-        ) as response:
+        with self.api.get(f"{api.PRODUCTS}/{product_id}", name=api.PRODUCT) as response:
             product = validated(response, 200, api.Product)
             if product and product.id != product_id:
                 fail(response, f"asked for product {product_id}, got {product.id}")
 
     def search_products(self) -> None:
-        with self.client.get(random.choice(api.SEARCHES), name=api.SEARCH, catch_response=True) as response:
+        with self.api.get(random.choice(api.SEARCHES), name=api.SEARCH) as response:
             validated(response, 200, api.ProductPage)
 
     def filter_products(self) -> None:
         params = api.filter_params()
-        with self.client.get(
-            f"{api.PRODUCTS}?{urlencode(params)}", name=f"{api.PRODUCTS} (filtered)", catch_response=True
+        with self.api.get(
+            f"{api.PRODUCTS}?{urlencode(params)}", name=f"{api.PRODUCTS} (filtered)"
         ) as response:
             page = validated(response, 200, api.ProductPage)
             if page and any(item.category != params["category"] for item in page.items):
@@ -101,9 +101,7 @@ class ApiActions(FastHttpUser):
 
     def create_product(self) -> None:
         body = api.new_product(f"lt-{uuid.uuid4().hex[:16]}")
-        with self.client.post(
-            api.PRODUCTS, json=body, headers=self.auth, name=api.PRODUCTS, catch_response=True
-        ) as response:
+        with self.api.post(api.PRODUCTS, json_body=body, headers=self.auth, name=api.PRODUCTS) as response:
             if product := validated(response, 201, api.Product):
                 self.own_products.append(product.id)
 
@@ -112,12 +110,11 @@ class ApiActions(FastHttpUser):
             self.create_product()
             return
         product_id = random.choice(self.own_products)
-        with self.client.patch(
+        with self.api.patch(
             f"{api.PRODUCTS}/{product_id}",
-            json=api.product_update(),
+            json_body=api.product_update(),
             headers=self.auth,
             name=api.PRODUCT,
-            catch_response=True,
         ) as response:
             validated(response, 200, api.Product)
 
@@ -125,9 +122,7 @@ class ApiActions(FastHttpUser):
         if not self.own_products:
             return
         product_id = self.own_products.pop()
-        with self.client.delete(
-            f"{api.PRODUCTS}/{product_id}", headers=self.auth, name=api.PRODUCT, catch_response=True
-        ) as response:
+        with self.api.delete(f"{api.PRODUCTS}/{product_id}", headers=self.auth, name=api.PRODUCT) as response:
             if response.status_code != 204:
                 fail(
                     response,
@@ -137,12 +132,8 @@ class ApiActions(FastHttpUser):
     def create_order(self) -> None:
         if not ORDERABLE_PRODUCTS:
             return
-        with self.client.post(
-            api.ORDERS,
-            json=api.new_order(ORDERABLE_PRODUCTS),
-            headers=self.auth,
-            name=api.ORDERS,
-            catch_response=True,
+        with self.api.post(
+            api.ORDERS, json_body=api.new_order(ORDERABLE_PRODUCTS), headers=self.auth, name=api.ORDERS
         ) as response:
             validated(response, 201, api.Order)
 
