@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import quote
@@ -106,7 +105,7 @@ class Api(pulumi.ComponentResource):
             f"DRAIN_SECONDS={args.drain_seconds}",
             f"SHUTDOWN_GRACE_SECONDS={SHUTDOWN_GRACE_SECONDS}",
         ]
-        stop_seconds = math.ceil(args.drain_seconds + SHUTDOWN_GRACE_SECONDS + STOP_MARGIN_SECONDS)
+        stop_seconds = args.drain_seconds + SHUTDOWN_GRACE_SECONDS + STOP_MARGIN_SECONDS
         # A rolling update: each replica depends on the one before, so the engine replaces them one at
         # a time (old one drained and deleted, new one created and healthy, then the next), and the
         # load balancer's discovery sends nothing to one that is not ready. A first `up` starts them
