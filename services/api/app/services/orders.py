@@ -11,16 +11,9 @@ the former transaction of 2 statements per line plus 2 inserts cost 6 round trip
 The decrement finds its rows by id (`id = ANY`, the primary key, as the lock does): joined to the
 lines instead, its generic plan hashed them and scanned the whole products table for every order
 (≈ 0.19 of the statement's 0.34 ms at 1,000 products, growing with the catalogue).
-
-The statement returns the order's columns and the unit prices; the document is rendered here
-(≈ 1.7 µs with orjson): rendered by PostgreSQL, whose CPU bounds the orders a second on a shared
-machine, the same statement ran 8,750-8,990 times a second under pgbench (2 clients, prepared),
-without the JSON 9,640-9,780.
 """
 
 from __future__ import annotations
-
-import orjson
 
 from app.core.db import Database, DriverStatement, fetch_rows
 from app.core.errors import InsufficientStockError, NotFoundError
@@ -56,10 +49,15 @@ items AS (
     SELECT placed.id, checked.product_id, checked.quantity, checked.price_cents FROM placed, checked
 )
 SELECT
-    placed.id, placed.status, placed.total_cents, placed.created_at,
-    (SELECT array_agg(price_cents ORDER BY product_id) FROM checked) AS unit_prices,
+    (SELECT json_build_object(
+        'id', placed.id, 'status', placed.status, 'total_cents', placed.total_cents,
+        'created_at', placed.created_at,
+        'items', (SELECT json_agg(json_build_object(
+                      'product_id', product_id, 'quantity', quantity, 'unit_price_cents', price_cents)
+                  ORDER BY product_id) FROM checked))::text
+     FROM placed) AS document,
     failed.product_id, failed.quantity, failed.stock
-FROM (SELECT) AS one LEFT JOIN placed ON true LEFT JOIN failed ON true
+FROM (SELECT) AS one LEFT JOIN failed ON true
 """,
     ("product_ids", "quantities"),
 )
@@ -74,24 +72,9 @@ async def place(db: Database, lines: list[OrderLineIn]) -> bytes:
         product_ids=[line.product_id for line in lines],
         quantities=[line.quantity for line in lines],
     )
-    order_id, status, total_cents, created_at, unit_prices, product_id, requested, available = rows[0]
-    if order_id is not None:
-        # Rendered here, not by PostgreSQL (whose CPU bounds the orders a second): the lines as
-        # sent, in product-id order, with the prices the statement charged.
-        lines = sorted(lines, key=lambda line: line.product_id)
-        items = [
-            {"product_id": line.product_id, "quantity": line.quantity, "unit_price_cents": price}
-            for line, price in zip(lines, unit_prices, strict=True)
-        ]
-        return orjson.dumps(
-            {
-                "id": order_id,
-                "status": status,
-                "total_cents": total_cents,
-                "created_at": created_at,
-                "items": items,
-            }
-        )
+    document, product_id, requested, available = rows[0]
+    if document is not None:
+        return str(document).encode()
     if available is None:
         raise NotFoundError(f"product {product_id} does not exist")
     raise InsufficientStockError(
