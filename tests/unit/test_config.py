@@ -135,7 +135,13 @@ def test_pulumi_yaml_documents_every_key_with_the_model_default():
     assert defaults == parse_settings("t", {})
     assert all(spec["description"] for spec in documented.values())
     # The types the Pulumi CLI accepts in a project file (it refuses the file otherwise).
-    assert {spec["type"] for spec in documented.values()} <= {"string", "integer", "boolean", "array", "object"}
+    assert {spec["type"] for spec in documented.values()} <= {
+        "string",
+        "integer",
+        "boolean",
+        "array",
+        "object",
+    }
 
 
 def test_api_build_context_must_hold_a_dockerfile():
