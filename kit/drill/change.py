@@ -16,7 +16,7 @@ from typing import Any
 
 from kit.drill.ledger import Catalogue, Reconciliation, prepare, reconcile, rows_sql
 from kit.drill.stack import DrillStack
-from kit.drill.stats import failures, percentile, window
+from kit.drill.stats import failures, latency_ms, window
 from kit.drill.traffic import Plan, Sample, Traffic
 
 
@@ -51,10 +51,6 @@ class ChangeUnderLoad:
         return round((max(s.ended for s in bad) - min(s.started for s in bad)) * 1000, 1) if bad else 0.0
 
     def figures(self) -> dict[str, Any]:
-        def ms(samples: list[Sample], q: float) -> float | None:
-            value = percentile([s.latency for s in samples], q)
-            return None if value is None else round(value * 1000, 1)
-
         return {
             "scenario": self.name,
             "requests": len(self.samples),
@@ -63,10 +59,10 @@ class ChangeUnderLoad:
             "connectionErrors": self.connection_errors,
             "ordersAcknowledged": self.ledger.acknowledged,
             "ordersLost": len(self.ledger.lost),
-            "p50msBefore": ms(self.before, 50),
-            "p99msBefore": ms(self.before, 99),
-            "p50msDuring": ms(self.during, 50),
-            "p99msDuring": ms(self.during, 99),
+            "p50msBefore": latency_ms(self.before, 50),
+            "p99msBefore": latency_ms(self.before, 99),
+            "p50msDuring": latency_ms(self.during, 50),
+            "p99msDuring": latency_ms(self.during, 99),
             "changeSeconds": round(self.changed_until - self.changed_from, 1),
             "changeExit": self.change.returncode,
         }

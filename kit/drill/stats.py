@@ -23,9 +23,14 @@ def percentile(values: Sequence[float], q: float) -> float | None:
     return ordered[max(0, math.ceil(q / 100 * len(ordered)) - 1)]
 
 
-def p99_ms(samples: Iterable[Sample]) -> float | None:
-    value = percentile([s.latency for s in samples], 99)
+def latency_ms(samples: Iterable[Sample], q: float) -> float | None:
+    """The samples' q-th latency percentile, in ms (one decimal); None for no samples."""
+    value = percentile([s.latency for s in samples], q)
     return None if value is None else round(value * 1000, 1)
+
+
+def p99_ms(samples: Iterable[Sample]) -> float | None:
+    return latency_ms(samples, 99)
 
 
 def failure_kind(sample: Sample) -> str:

@@ -170,9 +170,9 @@ def test_readiness_503s_through_the_load_balancer_do_not_take_replicas_out(
     stack_settings: Callable[[str], Settings], tmp_path: Path, stack: str
 ) -> None:
     with replica() as first, replica() as second:
-        config = rendered(stack_settings(stack), [first, second])
-        assert config.config.max_fails > 0  # failure accounting is on in every stack
-        with load_balancer(config, tmp_path) as url, httpx.Client(base_url=url, timeout=10) as http:
+        lb = rendered(stack_settings(stack), [first, second])
+        assert lb.config.max_fails > 0  # failure accounting is on in every stack
+        with load_balancer(lb, tmp_path) as url, httpx.Client(base_url=url, timeout=10) as http:
             readiness = [http.get("/health/ready") for _ in range(20)]
             served = [http.get("/api/v1/products") for _ in range(10)]
             assert [response.status_code for response in served] == [200] * 10, served[-1].text
@@ -188,8 +188,8 @@ def test_a_replica_refusing_connections_is_routed_around(
     stack_settings: Callable[[str], Settings], tmp_path: Path, stack: str
 ) -> None:
     with replica() as alive:
-        config = rendered(stack_settings(stack), [closed_port(), alive])
-        with load_balancer(config, tmp_path) as url, httpx.Client(base_url=url, timeout=10) as http:
+        lb = rendered(stack_settings(stack), [closed_port(), alive])
+        with load_balancer(lb, tmp_path) as url, httpx.Client(base_url=url, timeout=10) as http:
             for _ in range(10):
                 read = http.get("/api/v1/products")
                 assert read.status_code == 200, read.text
@@ -213,16 +213,16 @@ def test_a_hung_replica_times_out_to_another_and_is_then_skipped(
     stack_settings: Callable[[str], Settings], tmp_path: Path, stack: str
 ) -> None:
     with hung_replica() as hung, replica() as alive:
-        config = rendered(stack_settings(stack), [hung, alive])
+        lb = rendered(stack_settings(stack), [hung, alive])
         # The stack's read timeout (tens of seconds) shortened, so the test does not wait for it.
-        short = dataclasses.replace(config, config=dataclasses.replace(config.config, proxy_timeout="1s"))
+        short = dataclasses.replace(lb, config=dataclasses.replace(lb.config, proxy_timeout="1s"))
         with load_balancer(short, tmp_path) as url, httpx.Client(base_url=url, timeout=10) as http:
             timings = []
-            for _ in range(4 * config.config.max_fails):
+            for _ in range(4 * lb.config.max_fails):
                 started = time.monotonic()
                 read = http.get("/api/v1/products")
                 timings.append(time.monotonic() - started)
                 assert read.status_code == 200, read.text
                 assert read.json()["replica"] == alive
     # Once max_fails timeouts marked it down, requests no longer wait for the hung replica.
-    assert max(timings[-config.config.max_fails :]) < 0.9, timings
+    assert max(timings[-lb.config.max_fails :]) < 0.9, timings
