@@ -89,6 +89,18 @@ class ApiProcess:
         """Every log line, parsed; a line that is not one JSON object fails loudly."""
         return [json.loads(line) for line in self.log_text().splitlines() if line.strip()]
 
+    def access_line(self, request_id: str, timeout: float = 5.0) -> dict[str, Any]:
+        """The access line of the request `request_id`, once the API has flushed it (access lines
+        are written in batches, app/core/logs.py)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            for record in self.log_records():
+                if record.get("event") == "request" and record.get("request_id") == request_id:
+                    return record
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no access line of request {request_id!r} after {timeout:.0f} s")
+            time.sleep(0.05)
+
     def signal(self, signum: signal.Signals = signal.SIGTERM) -> None:
         assert self.proc is not None
         self.proc.send_signal(signum)

@@ -1,15 +1,19 @@
 """JSON logs, one object per line on stdout, through structlog (stdlib records included).
 
 The access line of every request is written directly (`access`), without structlog's processor
-chain, and log lines are flushed together within FLUSH_SECONDS rather than one write(2) each: on a
-cheap request the log line cost as much as the request (measured with scripts/bench-api). The
-request id of the request being served (`REQUEST_ID`) goes on every line logged meanwhile.
+chain, and access lines are flushed together within FLUSH_SECONDS rather than one write(2) each:
+on a cheap request the log line cost as much as the request (measured with scripts/bench-api). Under
+Docker every write also wakes the engine's log copier (dockerd and the container's shim): ≈ 100 µs
+of host CPU per write on this machine, ≈ 20 µs per line when lines come in 64 KB batches
+(docs/performance.md, "Third pass"), hence the large buffer and a quarter-second flush. The request
+id of the request being served (`REQUEST_ID`) goes on every line logged meanwhile.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 import logging
 import sys
 from contextvars import ContextVar
@@ -20,25 +24,30 @@ import orjson
 import structlog
 from structlog.typing import EventDict, FilteringBoundLogger, Processor
 
-FLUSH_SECONDS = 0.05
+FLUSH_SECONDS = 0.25
+BUFFER_BYTES = 64 * 1024
 REQUEST_ID: ContextVar[str | None] = ContextVar("request_id", default=None)
 
 
 class LineStream:
-    """stdout for log lines: each written at once, all flushed within FLUSH_SECONDS of the first
-    (one system call for a burst of lines). Outside an event loop every line is flushed at once."""
+    """stdout for log lines. Access lines (`defer`) are flushed together within FLUSH_SECONDS of the
+    first (one system call for a burst of requests); every other line is flushed at once, after the
+    access lines before it, so events are never late and the order is kept. Outside an event loop
+    every line is flushed at once."""
 
     def __init__(self, raw: BinaryIO) -> None:
         self._raw = raw
         self._pending = False
 
     def write(self, data: bytes) -> int:
-        written = self._raw.write(data)
-        self.flush()
-        return written
+        return self._raw.write(data)
 
     def flush(self) -> None:
-        """What structlog calls after every line: schedules the real flush."""
+        """What structlog calls after every line."""
+        self.flush_now()
+
+    def defer(self, line: bytes) -> None:
+        self._raw.write(line)
         if self._pending:
             return
         try:
@@ -55,7 +64,17 @@ class LineStream:
             self._raw.flush()
 
 
-_stream = LineStream(sys.stdout.buffer)
+def _stdout_bytes() -> BinaryIO:
+    """fd 1 behind a BUFFER_BYTES buffer (stdout's own holds 8 KB), never closing it; stdout's
+    bytes as they are where stdout is no file (a test's capture)."""
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):  # io.UnsupportedOperation is both of the last two
+        return sys.stdout.buffer
+    return io.BufferedWriter(io.FileIO(fd, "wb", closefd=False), BUFFER_BYTES)
+
+
+_stream = LineStream(_stdout_bytes())
 _access: dict[str, object] = {"enabled": True, "replica_id": ""}
 
 
@@ -74,7 +93,7 @@ def access(fields: dict[str, object]) -> None:
         "ts": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
         "replica_id": _access["replica_id"],
     }
-    _stream.write(orjson.dumps(line) + b"\n")
+    _stream.defer(orjson.dumps(line) + b"\n")
 
 
 def _add_request_id(_: object, __: str, event: EventDict) -> EventDict:
