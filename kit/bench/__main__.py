@@ -68,6 +68,7 @@ class RouteRun:
     cpu_us: dict[str, float]  # role -> CPU µs per request (idle subtracted)
     wrk_cpu_us: float
     proxy_cpu_us: float  # docker's userland proxy on the host, in front of nginx (not server side)
+    engine_cpu_us: float  # dockerd, containerd, the shims: the containers' logs, on the host
     other_cores: float  # cores busy with anything else on the machine meanwhile
 
     @property
@@ -94,7 +95,7 @@ class Run:
     ) -> RouteRun:
         wrk.setdefault("max_product_id", self.args.products)
         machine, children, counters = MachineSample.now(), _children_cpu_s(), self.stack.read()
-        proxy = self.stack.proxy_seconds()
+        proxy, engine = self.stack.proxy_seconds(), self.stack.engine_seconds()
         result = run_wrk(
             self.stack.lb_url,
             route,
@@ -108,10 +109,11 @@ class Run:
         wall = machine_after.at - machine.at
         cpu = cpu_per_request_us(counters, after, result.requests, idle_ns_per_s=idle, seconds=wall)
         wrk_s, proxy_s = _children_cpu_s() - children, self.stack.proxy_seconds() - proxy
-        ours = (sum(after.values()) - sum(counters.values())) / 1e9 + wrk_s + proxy_s
+        engine_s = self.stack.engine_seconds() - engine
+        ours = (sum(after.values()) - sum(counters.values())) / 1e9 + wrk_s + proxy_s + engine_s
         others = max(0.0, busy_cores(machine, machine_after, os.cpu_count() or 1) - ours / wall)
         per = 1e6 / max(1, result.requests)
-        run = RouteRun(route, result, cpu, wrk_s * per, proxy_s * per, others)
+        run = RouteRun(route, result, cpu, wrk_s * per, proxy_s * per, engine_s * per, others)
         if result.failed:
             console.log(f"[red]{route}: {result.failed} of {result.requests} requests failed[/]")
         return run
@@ -177,11 +179,12 @@ class Run:
         out = self.out / "load"
         command = [sys.executable, "-m", "load", "--profile", "stress", "--stack", self.stack.stack]
         command += ["--out", str(out), "--products", str(self.args.products)]
-        before, started = self.stack.read(), time.monotonic()
+        before, started, engine = self.stack.read(), time.monotonic(), self.stack.engine_seconds()
         result = subprocess.run(
             command, cwd=ROOT, stdout=subprocess.PIPE, text=True, timeout=STRESS_TIMEOUT_S, check=False
         )
         after, seconds = self.stack.read(), time.monotonic() - started
+        engine = self.stack.engine_seconds() - engine
         lines = result.stdout.strip().splitlines()
         summary: dict[str, Any] = json.loads(lines[-1]) if lines else {}
         requests = int(summary.get("requests") or 0)
@@ -189,6 +192,7 @@ class Run:
         # The reset and seeding before the ramp count too: a small share of a run of minutes.
         cpu = cpu_per_request_us(before, after, requests, idle_ns_per_s=idle, seconds=seconds)
         self.stress = {"summary": summary, "exit_code": result.returncode, "cpu_us": cpu}
+        self.stress["engine_cpu_us"] = engine * 1e6 / requests if requests else 0.0
         knee = summary.get("knee") or {}
         console.log(
             f"stress: exit {result.returncode}, knee {knee.get('rps', 0):,.0f} rps "
@@ -246,6 +250,10 @@ class Run:
             "docker_proxy_cpu_us": round(
                 mean(run.proxy_cpu_us for runs in routes.values() for run in runs), 1
             ),
+            "docker_engine_cpu_us": round(
+                mean(run.engine_cpu_us for runs in routes.values() for run in runs), 1
+            ),
+            "minimal_ceiling_engine_cpu_us": round(mean(run.engine_cpu_us for run in self.ceilings), 1),
             "idle_cpu_ms_per_s": {role: round(v / 1e6, 2) for role, v in averaged(self.idle).items()},
         }
         if self.search_pg_us:
@@ -266,6 +274,7 @@ class Run:
                 "stress_exit_code": self.stress["exit_code"],
                 "stress_failures": summary.get("failures"),
                 "stress_server_cpu_us": round(sum(self.stress["cpu_us"].values()), 1),
+                "stress_engine_cpu_us": round(self.stress["engine_cpu_us"], 1),
                 "stress_server_cpu_us_by_role": {k: round(v, 1) for k, v in self.stress["cpu_us"].items()},
                 "stress_summary": summary.get("reports", {}).get("summary"),
             }
@@ -349,6 +358,14 @@ def print_tables(figures: dict[str, Any], found: list[Target]) -> None:
         f"machine: {machine['cpus']} cores, "
         f"load average {machine['load_1m']}, other work {machine['other_cores_mean']} cores on average "
         f"(max {machine['other_cores_max']}) while routes were measured"
+    )
+    engine = f"{figures['docker_engine_cpu_us']:.0f} µs "
+    engine += f"({figures['minimal_ceiling_engine_cpu_us']:.0f} in the ceiling run"
+    if "stress_engine_cpu_us" in figures:
+        engine += f", {figures['stress_engine_cpu_us']:.0f} under stress"
+    console.print(
+        f"on the host, outside the stack's containers, per request: docker-proxy "
+        f"{figures['docker_proxy_cpu_us']:.0f} µs, the container engine (copying the logs) {engine})"
     )
 
 

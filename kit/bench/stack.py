@@ -3,6 +3,7 @@ that serves one (nginx, the API replicas, PostgreSQL, Redis), found by their lab
 
 from __future__ import annotations
 
+import contextlib
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,6 +39,30 @@ def proxy_pids(port: int, proc: Path = Path("/proc")) -> list[int]:
     return found
 
 
+# The container engine's daemons: every line a container writes to stdout passes through them.
+ENGINE_DAEMONS = (b"dockerd", b"containerd")
+
+
+def engine_pids(container_pids: list[int], proc: Path = Path("/proc")) -> list[int]:
+    """The container engine's processes that carry the containers' output to their logs: the
+    daemons, and each container's shim (the parent of its first process). Outside every container,
+    so no cgroup counter of the stack sees their CPU. The daemons serve every stack on the host."""
+    found = set()
+    for comm in proc.glob("[0-9]*/comm"):
+        try:
+            if comm.read_bytes().strip() in ENGINE_DAEMONS:
+                found.add(int(comm.parent.name))
+        except OSError:  # gone meanwhile
+            continue
+    for pid in container_pids:
+        try:
+            stat = (proc / str(pid) / "stat").read_text()
+        except OSError:
+            continue
+        found.add(int(stat.rsplit(")", 1)[1].split()[1]))  # field 4, after the command's parentheses
+    return sorted(found)
+
+
 @dataclass(frozen=True)
 class BenchedStack:
     stack: str
@@ -45,12 +70,14 @@ class BenchedStack:
     api_key: str
     counters: dict[str, list[CpuCounter]]  # role -> its containers' counters
     proxies: tuple[int, ...] = ()  # docker-proxy processes in front of the load balancer
+    engine: tuple[int, ...] = ()  # dockerd, containerd and the serving containers' shims
 
     @classmethod
     def load(cls, stack: str) -> BenchedStack:
         outputs = load_outputs(stack)
         client = docker.from_env()
         counters: dict[str, list[CpuCounter]] = {}
+        pids: list[int] = []
         for role in SERVING_ROLES:
             labels = [f"{STACK_LABEL}={stack}", f"{ROLE_LABEL}={role}"]
             containers = client.containers.list(filters={"label": labels})
@@ -60,9 +87,17 @@ class BenchedStack:
                 counter_for_pid(str(c.name), int(c.attrs["State"]["Pid"]))
                 for c in sorted(containers, key=lambda c: str(c.name))
             ]
+            pids += [int(c.attrs["State"]["Pid"]) for c in containers]
         lb_url = str(outputs[Output.LB_URL])
         port = urlsplit(lb_url).port or 80
-        return cls(stack, lb_url, str(outputs[Output.API_KEY]), counters, tuple(proxy_pids(port)))
+        return cls(
+            stack,
+            lb_url,
+            str(outputs[Output.API_KEY]),
+            counters,
+            tuple(proxy_pids(port)),
+            tuple(engine_pids(pids)),
+        )
 
     def read(self) -> dict[str, int]:
         """Nanoseconds of CPU each role's containers have used, together."""
@@ -71,6 +106,14 @@ class BenchedStack:
     def proxy_seconds(self) -> float:
         """CPU seconds of the userland proxies (0 without one)."""
         return sum(process_cpu_seconds(pid) for pid in self.proxies)
+
+    def engine_seconds(self) -> float:
+        """CPU seconds of the container engine's processes (engine_pids)."""
+        total = 0.0
+        for pid in self.engine:
+            with contextlib.suppress(OSError):  # a shim gone with its container
+                total += process_cpu_seconds(pid)
+        return total
 
     def containers(self) -> dict[str, list[str]]:
         return {role: [c.name for c in counters] for role, counters in self.counters.items()}

@@ -10,7 +10,7 @@ import pytest
 from infra.settings.loading import parse_settings
 from kit.bench.cpu import CgroupError, counter_for_pid, group_path, usage_from_cpu_stat
 from kit.bench.figures import Target, averaged, cpu_per_request_us, idle_rates, ratio, spread, weighted_mean
-from kit.bench.stack import MachineSample, busy_cores, proxy_pids
+from kit.bench.stack import MachineSample, busy_cores, engine_pids, proxy_pids
 from kit.bench.wrk import ROUTES, parse_done_line
 from load.suite.mix import MIX
 from tests.unit.conftest import stack_config
@@ -115,6 +115,24 @@ def test_busy_cores_and_the_userland_proxy_lookup(tmp_path: Path) -> None:
         (tmp_path / str(pid) / "cmdline").write_bytes(b"\0".join(a.encode() for a in argv) + b"\0")
     assert proxy_pids(28180, proc=tmp_path) == [7]
     assert proxy_pids(18080, proc=tmp_path) == []
+
+
+def test_the_engine_processes_are_the_daemons_and_each_containers_shim(tmp_path: Path) -> None:
+    processes = {  # pid: (comm, parent)
+        3: ("dockerd", 1),
+        4: ("containerd", 1),
+        40: ("containerd-shim", 4),
+        41: ("nginx", 40),  # a container's first process: its parent is its shim
+        50: ("containerd-shim", 4),
+        51: ("python (api)", 50),  # a command with a space and parentheses in it
+        60: ("sleep", 1),
+    }
+    for pid, (comm, parent) in processes.items():
+        (tmp_path / str(pid)).mkdir()
+        (tmp_path / str(pid) / "comm").write_text(comm + "\n")
+        (tmp_path / str(pid) / "stat").write_text(f"{pid} ({comm}) S {parent} 1 1 0 -1\n")
+    assert engine_pids([41, 51], proc=tmp_path) == [3, 4, 40, 50]
+    assert engine_pids([41, 999], proc=tmp_path) == [3, 4, 40]  # a container gone meanwhile
 
 
 def test_the_bench_stack_file_is_valid_and_means_what_it_says(declare_stack) -> None:  # type: ignore[no-untyped-def]
