@@ -36,6 +36,7 @@ STARTUP_DB_WAIT_SECONDS = 60.0
 
 async def _refresh_pool_metrics(services: AppServices) -> None:
     while True:
+        services.db.close_idle_overflow()  # also when no request returns a connection
         metrics.record_pool(pool_status(services.db))
         await asyncio.sleep(POOL_METRICS_INTERVAL_SECONDS)
 

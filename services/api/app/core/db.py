@@ -47,6 +47,11 @@ CONNECTION_ERRORS = (
 
 # Connections die with a Postgres restart; recycling bounds how long a dead one can linger.
 RECYCLE_SECONDS = 1800.0
+# A connection opened beyond db_pool_size stays open while it is needed again within this time.
+# Closed as soon as it was returned, a burst above the pool opened and closed connections all the
+# time: ≈ 500 in a stress run, each a backend started, authenticated and its statements prepared
+# again, right where the load was highest (docs/performance.md, "Third pass").
+OVERFLOW_IDLE_SECONDS = 30.0
 
 
 class DatabaseUnavailableError(Exception):
@@ -120,8 +125,10 @@ def create_engine(settings: Settings) -> AsyncEngine:
 
 class Database:
     """asyncpg connections for the requests' statements: up to db_pool_size kept open, as many
-    again (db_max_overflow) opened while every kept one is in use, a request waiting at most
-    db_pool_timeout_seconds for one. Taking and returning one is a list pop and append.
+    again (db_max_overflow) opened while every kept one is in use and closed once idle for
+    OVERFLOW_IDLE_SECONDS, a request waiting at most db_pool_timeout_seconds for one. Taking and
+    returning one is a list pop and append: the most recently returned is taken first, so the
+    connections beyond what the load needs are the ones that stay idle.
 
     Connections connect to an address looked up by the pool's own HostLookup (app/core/lookup.py):
     a lookup of a stopped Postgres' name cannot starve Redis' lookups, and fails fast. A
@@ -144,8 +151,9 @@ class Database:
         self._most = settings.db_pool_size + settings.db_max_overflow
         self._timeout = settings.db_pool_timeout_seconds
         self._lookup = HostLookup("postgres")
-        self._idle: list[Any] = []
+        self._idle: list[Any] = []  # least recently returned first
         self._born: dict[Any, float] = {}
+        self._returned: dict[Any, float] = {}
         self._open = 0  # connected, connecting or in use
         self._waiters: deque[asyncio.Future[None]] = deque()
         self._closed = False
@@ -191,15 +199,24 @@ class Database:
         if lost:
             while self._idle:
                 self._drop(self._idle.pop())
-        if broken or self._closed or connection.is_closed() or len(self._idle) >= self._keep:
+        if broken or self._closed or connection.is_closed():
             self._drop(connection)
         else:
             self._idle.append(connection)
+            self._returned[connection] = time.monotonic()
+            self.close_idle_overflow()
         self._wake()
+
+    def close_idle_overflow(self) -> None:
+        """Closes the connections beyond db_pool_size idle for OVERFLOW_IDLE_SECONDS."""
+        cutoff = time.monotonic() - OVERFLOW_IDLE_SECONDS
+        while len(self._idle) > self._keep and self._returned[self._idle[0]] < cutoff:
+            self._drop(self._idle.pop(0))
 
     def _drop(self, connection: Any) -> None:
         self._open -= 1
         self._born.pop(connection, None)
+        self._returned.pop(connection, None)
         if not connection.is_closed():
             connection.terminate()
 
@@ -216,6 +233,7 @@ class Database:
         for connection in idle:
             self._open -= 1
             self._born.pop(connection, None)
+            self._returned.pop(connection, None)
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(connection.close(), timeout=2)
 

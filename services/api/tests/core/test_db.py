@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Callable
 
 import asyncpg  # type: ignore[import-untyped]
 import pytest
+from app.core import db as db_module
 from app.core.db import Database, create_database, create_engine, pool_status
 from app.core.migrations import migrate
 from app.core.settings import Settings
@@ -57,3 +58,34 @@ async def test_a_read_whose_argument_the_driver_cannot_encode_leaves_the_pool_us
         assert [item["sku"] for item in page["items"]] == ["pool-1"]
         assert json.loads(await products.get(engine, page["items"][0]["id"]))["sku"] == "pool-1"
     assert pool_status(engine)["checked_out"] == 0
+
+
+async def test_connections_beyond_the_pool_stay_open_while_reused_and_close_once_idle(
+    new_database: Callable[[str], str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A burst above db_pool_size opens overflow connections; the next burst reuses them instead of
+    connecting again, and they are closed once idle for OVERFLOW_IDLE_SECONDS."""
+    settings = Settings(
+        database_url=new_database("overflow"),
+        redis_url="redis://127.0.0.1:6379/0",
+        db_pool_size=1,
+        db_max_overflow=2,
+    )
+    db = create_database(settings)
+    try:
+        first = [await db.acquire() for _ in range(3)]
+        backends = {connection.get_server_pid() for connection in first}
+        for connection in first:
+            db.release(connection)
+        assert pool_status(db)["idle"] == 3
+        again = [await db.acquire() for _ in range(3)]
+        assert {connection.get_server_pid() for connection in again} == backends  # none connected anew
+        for connection in again:
+            db.release(connection)
+        db.close_idle_overflow()
+        assert pool_status(db)["idle"] == 3  # not idle for long enough yet
+        monkeypatch.setattr(db_module, "OVERFLOW_IDLE_SECONDS", 0.0)
+        db.close_idle_overflow()
+        assert pool_status(db) == {"size": 1, "checked_out": 0, "overflow": 0, "idle": 1}
+    finally:
+        await db.dispose()
