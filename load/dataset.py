@@ -82,6 +82,11 @@ class Dataset:
     def add_products(self, count: int, first_id: int, kind: str) -> None:
         """Products beyond the catalogue, e.g. ones a benchmark may delete."""
         self.run_sql(products_sql(count, first_id=first_id, kind=kind))
+        self.settle()
+
+    def settle(self) -> None:
+        """Vacuums the products now, e.g. after a benchmark deleted thousands: autovacuum would
+        otherwise do it while the next endpoint is measured."""
         self.run_sql(VACUUM_SQL)
 
 
