@@ -98,7 +98,7 @@ def runnable_on_loopback(rendered: str, config: NginxConfig, port: int, status_p
     work = config.run_dir  # pid and temp files already go there
     text = replace_once(text, "error_log /dev/stderr warn;", f"error_log {work}/error.log info;")
     text = replace_once(
-        text, "access_log /dev/stdout json buffer=64k flush=1s;", f"access_log {work}/access.log json;"
+        text, "access_log /dev/stdout json buffer=4k flush=1s;", f"access_log {work}/access.log json;"
     )
     text = replace_once(text, f"        listen {config.http_port};\n", f"        listen 127.0.0.1:{port};\n")
     return replace_once(

@@ -7,6 +7,8 @@ images, so passing here means the files also avoid syntax newer than those relea
 from __future__ import annotations
 
 import dataclasses
+import re
+import select
 import shutil
 import subprocess
 from pathlib import Path
@@ -56,6 +58,18 @@ def test_nginx_conf_passes_nginx_t(stack_settings, tls_pair, tmp_path, stack):
     conf.write_text(render_nginx_conf(config).replace(config.tls_dir, str(tls_pair)))
     output = run_tool("nginx", "-t", "-q", "-c", str(conf))
     assert "emerg" not in output
+
+
+def test_the_access_log_is_written_in_batches_that_no_other_worker_can_interleave(stack_settings):
+    """Every nginx worker writes to the same stdout pipe: a write of more than PIPE_BUF bytes could
+    be interleaved with another worker's, splitting log lines."""
+    text = render_nginx_conf(NginxConfig.from_settings(stack_settings("production"), "api", 8000))
+    access_logs = re.findall(r"^\s*access_log (/dev/stdout .*);$", text, re.MULTILINE)
+    assert access_logs, "no access log on stdout"
+    for directive in access_logs:
+        buffer = re.search(r"buffer=(\d+)k", directive)
+        assert buffer, f"unbuffered: {directive}"
+        assert int(buffer.group(1)) * 1024 <= select.PIPE_BUF, directive
 
 
 @pytest.mark.parametrize("stack", STACKS)

@@ -1,81 +1,38 @@
 """JSON logs, one object per line on stdout, through structlog (stdlib records included).
 
 The access line of every request is written directly (`access`), without structlog's processor
-chain, and access lines are flushed together within FLUSH_SECONDS rather than one write(2) each:
-on a cheap request the log line cost as much as the request (measured with scripts/bench-api). Under
-Docker every write also wakes the engine's log copier (dockerd and the container's shim): ≈ 100 µs
-of host CPU per write on this machine, ≈ 20 µs per line when lines come in 64 KB batches
-(docs/performance.md, "Third pass"), hence the large buffer and a quarter-second flush. The request
-id of the request being served (`REQUEST_ID`) goes on every line logged meanwhile.
+chain, and access lines go out in batches (app/core/logstream.py) rather than one write(2) each:
+on a cheap request the log line cost as much as the request (scripts/bench-api), and under Docker
+every write also costs the engine's log copier more than the request (docs/performance.md). The
+request id of the request being served (`REQUEST_ID`) goes on every line logged meanwhile.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import io
 import logging
-import sys
 from contextvars import ContextVar
 from datetime import UTC, datetime
-from typing import BinaryIO
 
 import orjson
 import structlog
 from structlog.typing import EventDict, FilteringBoundLogger, Processor
 
-FLUSH_SECONDS = 0.25
-BUFFER_BYTES = 64 * 1024
+from app.core.logstream import LineStream, stdout_writer
+
 REQUEST_ID: ContextVar[str | None] = ContextVar("request_id", default=None)
 
+_stream = LineStream(stdout_writer())
+_access: dict[str, object] = {"enabled": True, "replica_id": ""}
 
-class LineStream:
-    """stdout for log lines. Access lines (`defer`) are flushed together within FLUSH_SECONDS of the
-    first (one system call for a burst of requests); every other line is flushed at once, after the
-    access lines before it, so events are never late and the order is kept. Outside an event loop
-    every line is flushed at once."""
 
-    def __init__(self, raw: BinaryIO) -> None:
-        self._raw = raw
-        self._pending = False
+class _TextLines:
+    """The stdlib handler's text stream, onto the same lines: one order, whole lines."""
 
-    def write(self, data: bytes) -> int:
-        return self._raw.write(data)
+    def write(self, text: str) -> int:
+        return _stream.write(text.encode())
 
     def flush(self) -> None:
-        """What structlog calls after every line."""
-        self.flush_now()
-
-    def defer(self, line: bytes) -> None:
-        self._raw.write(line)
-        if self._pending:
-            return
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            self.flush_now()
-            return
-        self._pending = True
-        loop.call_later(FLUSH_SECONDS, self.flush_now)
-
-    def flush_now(self) -> None:
-        self._pending = False
-        with contextlib.suppress(ValueError, OSError):  # stdout closed or gone at exit
-            self._raw.flush()
-
-
-def _stdout_bytes() -> BinaryIO:
-    """fd 1 behind a BUFFER_BYTES buffer (stdout's own holds 8 KB), never closing it; stdout's
-    bytes as they are where stdout is no file (a test's capture)."""
-    try:
-        fd = sys.stdout.fileno()
-    except (AttributeError, OSError, ValueError):  # io.UnsupportedOperation is both of the last two
-        return sys.stdout.buffer
-    return io.BufferedWriter(io.FileIO(fd, "wb", closefd=False), BUFFER_BYTES)
-
-
-_stream = LineStream(_stdout_bytes())
-_access: dict[str, object] = {"enabled": True, "replica_id": ""}
+        _stream.flush()
 
 
 def flush_logs() -> None:
@@ -132,7 +89,7 @@ def configure_logging(level: str, replica_id: str) -> None:
             structlog.processors.JSONRenderer(serializer=lambda obj, **_: orjson.dumps(obj).decode()),
         ],
     )
-    handler = logging.StreamHandler(sys.stdout)
+    handler = logging.StreamHandler(_TextLines())  # write and flush is all it uses
     handler.setFormatter(formatter)
     root = logging.getLogger()
     root.handlers[:] = [handler]
