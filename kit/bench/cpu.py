@@ -9,6 +9,7 @@ the container's own /proc/<pid>/cgroup says where its group is, whichever cgroup
 
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,13 +24,26 @@ class CgroupError(RuntimeError):
     pass
 
 
+def stat_fields(pid: int, proc: Path = Path("/proc")) -> list[str]:
+    """/proc/<pid>/stat from its third field (the state) on: the fields after the command name,
+    which is in parentheses and may contain spaces. So field N of proc(5) is [N - 3]."""
+    return (proc / str(pid) / "stat").read_text().rpartition(")")[2].split()
+
+
 def process_cpu_seconds(pid: int) -> float:
     """User + system CPU seconds of `pid` (Linux)."""
-    stat = Path(f"/proc/{pid}/stat").read_text()
-    # Fields after the command name, which is in parentheses and may contain spaces.
-    fields = stat.rpartition(")")[2].split()
+    fields = stat_fields(pid)
     user_ticks, system_ticks = int(fields[11]), int(fields[12])
     return (user_ticks + system_ticks) / TICKS_PER_SECOND
+
+
+def processes_cpu_seconds(pids: tuple[int, ...]) -> float:
+    """User + system CPU seconds of `pids` together; a process gone meanwhile counts nothing."""
+    total = 0.0
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            total += process_cpu_seconds(pid)
+    return total
 
 
 def cgroup_version(root: Path = CGROUP_ROOT) -> int:

@@ -3,7 +3,6 @@ that serves one (nginx, the API replicas, PostgreSQL, Redis), found by their lab
 
 from __future__ import annotations
 
-import contextlib
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,7 +10,7 @@ from urllib.parse import urlsplit
 
 import docker
 
-from kit.bench.cpu import CpuCounter, counter_for_pid, process_cpu_seconds
+from kit.bench.cpu import CpuCounter, counter_for_pid, processes_cpu_seconds, stat_fields
 from kit.contract import ROLE_LABEL, STACK_LABEL, Output
 from kit.outputs import load_outputs
 
@@ -56,10 +55,9 @@ def engine_pids(container_pids: list[int], proc: Path = Path("/proc")) -> list[i
             continue
     for pid in container_pids:
         try:
-            stat = (proc / str(pid) / "stat").read_text()
-        except OSError:
+            found.add(int(stat_fields(pid, proc)[1]))  # field 4: the parent
+        except OSError:  # gone meanwhile
             continue
-        found.add(int(stat.rsplit(")", 1)[1].split()[1]))  # field 4, after the command's parentheses
     return sorted(found)
 
 
@@ -105,15 +103,11 @@ class BenchedStack:
 
     def proxy_seconds(self) -> float:
         """CPU seconds of the userland proxies (0 without one)."""
-        return sum(process_cpu_seconds(pid) for pid in self.proxies)
+        return processes_cpu_seconds(self.proxies)
 
     def engine_seconds(self) -> float:
         """CPU seconds of the container engine's processes (engine_pids)."""
-        total = 0.0
-        for pid in self.engine:
-            with contextlib.suppress(OSError):  # a shim gone with its container
-                total += process_cpu_seconds(pid)
-        return total
+        return processes_cpu_seconds(self.engine)
 
     def containers(self) -> dict[str, list[str]]:
         return {role: [c.name for c in counters] for role, counters in self.counters.items()}

@@ -91,7 +91,7 @@ class ApiProcess:
 
     def access_line(self, request_id: str, timeout: float = 5.0) -> dict[str, Any]:
         """The access line of the request `request_id`, once the API has flushed it (access lines
-        are written in batches, app/core/logs.py)."""
+        are written in batches, app/core/logstream.py)."""
         deadline = time.monotonic() + timeout
         while True:
             for record in self.log_records():
