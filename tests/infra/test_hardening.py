@@ -77,7 +77,9 @@ class Inside:
     def read_all(self, pattern: str) -> list[str]:
         """The contents of `/proc/<pid>/<pattern>` for every process the container runs."""
         if self._has_shell():
-            script = f'for f in /proc/[0-9]*/{pattern}; do cat "$f" 2>/dev/null && echo "\\f"; done'
+            # A process may exit between the glob and its `cat` (a healthcheck, this shell's own
+            # children): skip it, and end with `true` so that the loop's status is not the last cat's.
+            script = f'for f in /proc/[0-9]*/{pattern}; do cat "$f" 2>/dev/null && echo "\\f"; done; true'
             return [text for text in host(self.name).check_output(script).split("\f") if text.strip()]
         pids = [int(row[1]) for row in engine().containers.get(self.name).top()["Processes"]]
         files = [Path(f"/proc/{pid}/{pattern}") for pid in pids]
