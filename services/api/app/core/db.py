@@ -101,9 +101,8 @@ def create_engine(settings: Settings) -> AsyncEngine:
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
         pool_timeout=settings.db_pool_timeout_seconds,
-        # Connections die with a Postgres restart; recycling bounds how long a dead one can linger,
-        # and SQLAlchemy invalidates the whole pool on the first disconnect error it sees.
-        pool_recycle=1800,
+        # SQLAlchemy also invalidates the whole pool on the first disconnect error it sees.
+        pool_recycle=RECYCLE_SECONDS,
         connect_args={
             "timeout": settings.db_pool_timeout_seconds,
             "server_settings": _server_settings(settings),
