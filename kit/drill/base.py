@@ -9,11 +9,11 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any, ClassVar
 
 from docker.models.containers import Container
 
+from kit.drill.probes import docker_epoch
 from kit.drill.result import Check, DrillResult
 from kit.drill.stack import DrillStack
 from kit.drill.traffic import Sample, Traffic
@@ -44,9 +44,7 @@ class Context:
 
     def at(self, docker_time: str) -> float:
         """A Docker timestamp (RFC 3339, nanoseconds) in seconds since the traffic started."""
-        whole, _, fraction = docker_time.rstrip("Z").partition(".")
-        stamp = datetime.fromisoformat(f"{whole}.{fraction[:6]:0<6}+00:00").timestamp()
-        return stamp - self.traffic.epoch
+        return docker_epoch(docker_time) - self.traffic.epoch
 
 
 class Drill:

@@ -6,11 +6,14 @@ import time
 from typing import ClassVar
 
 from kit.drill.base import Context, Drill, first_after, gets_served, wait_until
+from kit.drill.probes import wait_between_probes
 from kit.drill.result import Check, DrillResult
 from kit.drill.stats import in_flight, p99_ms, window
 from kit.drill.traffic import CLOSED_BEFORE_ANSWER, Sample
 
 CLOSED_NAMES = {error.__name__ for error in CLOSED_BEFORE_ANSWER}
+# Two probe intervals and a probe's timeout (infra/components/_container.py: 5 s, 3 s), and slack.
+PROBE_WINDOW_LIMIT_S = 20.0
 SLACK = 0.25  # s: how far Docker's exit timestamp may be from the moment requests saw the process die
 
 
@@ -97,6 +100,7 @@ class PauseReplica(Drill):
         victim = ctx.victim()
         ctx.notes["replica"] = victim.name
         ctx.notes["proxyTimeoutS"] = ctx.stack.lb_proxy_timeout()
+        wait_between_probes(victim, PROBE_WINDOW_LIMIT_S)  # (a pause during one's start deadlocks Docker)
         victim.pause()
 
     def restore(self, ctx: Context) -> None:
