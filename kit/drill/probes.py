@@ -50,15 +50,16 @@ def clear_for(attrs: dict[str, Any], now: float) -> float | None:
     return left if 0 < left <= interval else None
 
 
-def wait_between_probes(container: Container, limit: float) -> None:
-    """Returns once no probe of `container` can start for MARGIN_S at least; ProbeWindowError if
-    that moment does not come within `limit` seconds."""
-    deadline = time.monotonic() + limit
+def wait_between_probes(container: Container, limit: float) -> float:
+    """Returns (the seconds it waited) once no probe of `container` can start for MARGIN_S at
+    least; ProbeWindowError if that moment does not come within `limit` seconds."""
+    started = time.monotonic()
     while clear_for(container.attrs, time.time()) is None:
-        if time.monotonic() > deadline:
+        if time.monotonic() - started > limit:
             raise ProbeWindowError(
                 f"{container.name}: no moment between two healthcheck probes within {limit:g} s "
                 "(pausing while Docker starts one would deadlock the daemon; see kit/drill/probes.py)"
             )
         time.sleep(0.1)
         container.reload()
+    return time.monotonic() - started

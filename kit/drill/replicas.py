@@ -100,7 +100,9 @@ class PauseReplica(Drill):
         victim = ctx.victim()
         ctx.notes["replica"] = victim.name
         ctx.notes["proxyTimeoutS"] = ctx.stack.lb_proxy_timeout()
-        wait_between_probes(victim, PROBE_WINDOW_LIMIT_S)  # (a pause during one's start deadlocks Docker)
+        # (a pause as Docker starts a probe deadlocks the daemon: kit/drill/probes.py)
+        ctx.notes["waitedForProbeGapS"] = round(wait_between_probes(victim, PROBE_WINDOW_LIMIT_S), 2)
+        ctx.fault_at = ctx.traffic.now()  # the fault starts with the pause, not with that wait
         victim.pause()
 
     def restore(self, ctx: Context) -> None:
