@@ -23,6 +23,8 @@ from kit.drill.stack import DrillError
 
 # The pause request must reach the daemon well before the next probe may start.
 MARGIN_S = 1.5
+# Beyond two probe cycles, how long the wait may take (inspects on a busy daemon).
+SLACK_S = 4.0
 
 
 class ProbeWindowError(DrillError):
@@ -35,13 +37,22 @@ def docker_epoch(stamp: str) -> float:
     return datetime.fromisoformat(f"{whole}.{fraction[:6]:0<6}+00:00").timestamp()
 
 
+def _timing(attrs: dict[str, Any]) -> tuple[float, float] | None:
+    """The container's probe interval and timeout (seconds); None without a healthcheck."""
+    check = attrs["Config"].get("Healthcheck") or {}
+    if not check.get("Test") or check["Test"] == ["NONE"]:
+        return None
+    default = 30_000_000_000  # Docker's default for both: 30 s
+    return (check.get("Interval") or default) / 1e9, (check.get("Timeout") or default) / 1e9
+
+
 def clear_for(attrs: dict[str, Any], now: float) -> float | None:
     """How long no probe can start, from `now` (seconds; None: one may be starting any moment).
     A container without a healthcheck has no probes: infinitely clear."""
-    check = attrs["Config"].get("Healthcheck") or {}
-    if not check.get("Test") or check["Test"] == ["NONE"]:
+    timing = _timing(attrs)
+    if timing is None:
         return float("inf")
-    interval = (check.get("Interval") or 30_000_000_000) / 1e9  # Docker's default: 30 s
+    interval = timing[0]
     log = (attrs["State"].get("Health") or {}).get("Log") or []
     if not log:
         return None  # before the first probe, its start time is not known
@@ -50,9 +61,11 @@ def clear_for(attrs: dict[str, Any], now: float) -> float | None:
     return left if 0 < left <= interval else None
 
 
-def wait_between_probes(container: Container, limit: float) -> float:
+def wait_between_probes(container: Container) -> float:
     """Returns (the seconds it waited) once no probe of `container` can start for MARGIN_S at
-    least; ProbeWindowError if that moment does not come within `limit` seconds."""
+    least; ProbeWindowError if that moment does not come within two whole probe cycles."""
+    interval, timeout = _timing(container.attrs) or (0.0, 0.0)
+    limit = 2 * (interval + timeout) + SLACK_S
     started = time.monotonic()
     while clear_for(container.attrs, time.time()) is None:
         if time.monotonic() - started > limit:

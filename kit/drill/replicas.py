@@ -12,8 +12,6 @@ from kit.drill.stats import in_flight, p99_ms, window
 from kit.drill.traffic import CLOSED_BEFORE_ANSWER, Sample
 
 CLOSED_NAMES = {error.__name__ for error in CLOSED_BEFORE_ANSWER}
-# Two probe intervals and a probe's timeout (infra/components/_container.py: 5 s, 3 s), and slack.
-PROBE_WINDOW_LIMIT_S = 20.0
 SLACK = 0.25  # s: how far Docker's exit timestamp may be from the moment requests saw the process die
 
 
@@ -101,7 +99,7 @@ class PauseReplica(Drill):
         ctx.notes["replica"] = victim.name
         ctx.notes["proxyTimeoutS"] = ctx.stack.lb_proxy_timeout()
         # (a pause as Docker starts a probe deadlocks the daemon: kit/drill/probes.py)
-        ctx.notes["waitedForProbeGapS"] = round(wait_between_probes(victim, PROBE_WINDOW_LIMIT_S), 2)
+        ctx.notes["waitedForProbeGapS"] = round(wait_between_probes(victim), 2)
         ctx.fault_at = ctx.traffic.now()  # the fault starts with the pause, not with that wait
         victim.pause()
 
